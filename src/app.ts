@@ -1,0 +1,43 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Store } from 'express-rate-limit';
+import { DomainError } from './shared/errors';
+import { createErrorHandler } from './http/errorHandler';
+import { mountRoutes } from './http/mountRoutes';
+import { createRateLimiter } from './http/rateLimit';
+import { requestContext } from './http/requestContext';
+import type { AppDeps } from './http/route';
+import { routeTable } from './http/routeTable';
+
+export interface AppOptions {
+  /** A rate-limit store shared by several instances; defaults to in-process memory. */
+  rateLimitStore?: Store;
+}
+
+/** Builds the HTTP application; listening is main.ts's job. */
+export function buildApp(deps: AppDeps, options: AppOptions = {}): Express {
+  const { config } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.set('query parser', 'simple');
+
+  app.use(requestContext(deps.logger));
+  app.use(helmet());
+
+  const router = express.Router({ strict: false });
+  const applyRateLimit = createRateLimiter({
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    perKey: config.RATE_LIMIT_PER_KEY,
+    perIp: config.RATE_LIMIT_PER_IP,
+    store: options.rateLimitStore,
+  });
+  mountRoutes(router, routeTable, deps, applyRateLimit);
+  app.use(router);
+
+  app.use(() => {
+    throw new DomainError('ROUTE_NOT_FOUND');
+  });
+  app.use(createErrorHandler(deps.logger, config.BODY_LIMIT_BYTES));
+  return app;
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const adminKeyPattern = /^dakkio_a_[0-9A-Za-z]{40}$/;
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .optional(),
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DAKKIO_BOOTSTRAP_ADMIN_KEY: z
+    .string()
+    .regex(adminKeyPattern, 'must be dakkio_a_ followed by 40 base62 characters')
+    .optional(),
+  DAKKIO_BOOTSTRAP_ORG_NAME: z.string().min(1).max(100).default('Default organization'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(1000),
+  RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(300),
+  LAST_USED_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  VERIFIED_KEY_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
+  BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  TRUST_PROXY: booleanFromEnv.default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads every variable at once so a bad deployment learns all its mistakes in one start. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = configSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,17 @@
+const unavailableErrorNames = new Set([
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+]);
+
+/** True for errors that mean "the database cannot be reached", as opposed to a bad query. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (unavailableErrorNames.has(error.name)) return true;
+  // mongoose with bufferCommands=false refuses to queue while disconnected.
+  return error.name === 'MongooseError' && /before initial connection|not connected/i.test(error.message);
+}

@@ -1,0 +1,45 @@
+import type { Request } from 'express';
+import { DomainError } from '../shared/errors';
+import { isObjectIdHex, toObjectId } from '../shared/objectId';
+import { BucketModel, type BucketRecord } from '../modules/buckets/model';
+import { defaultScopes } from '../modules/keys/scopes';
+import type { VerifiedKey } from '../modules/keys/verifyKey';
+import type { Access, BucketSource } from './route';
+
+type KeyAccess = Extract<Access, { kind: 'key' }>;
+
+/**
+ * 403 rules, derived from the route's declaration: the key's type must include the scope,
+ * organization-wide routes need an organization-wide (admin) key, and a key's own
+ * narrowed scopes must include it too.
+ */
+export function authorizeScope(access: KeyAccess, key: VerifiedKey): void {
+  const typeAllows = defaultScopes[key.type].includes(access.scope);
+  const reachAllows = access.bucket !== undefined || key.bucketId === null;
+  if (!typeAllows || !reachAllows) throw new DomainError('FORBIDDEN', access.deniedMessage);
+  if (!key.scopes.includes(access.scope)) throw new DomainError('FORBIDDEN', 'Insufficient permissions');
+}
+
+function bucketIdFrom(req: Request, source: BucketSource): string {
+  const container: unknown = source.from === 'params' ? req.params : req.body;
+  const value = typeof container === 'object' && container !== null ? (container as Record<string, unknown>)[source.field] : undefined;
+  if (source.from === 'body' && value === undefined) {
+    throw new DomainError('VALIDATION_FAILED', undefined, [{ path: ['body', source.field], message: 'Required' }]);
+  }
+  if (!isObjectIdHex(value)) throw new DomainError('INVALID_ID', 'Invalid bucket ID format');
+  return value;
+}
+
+/**
+ * 404 rule: another bucket, another organization's bucket and a missing bucket all get
+ * the same answer, so a key cannot learn whether a bucket it may not see exists.
+ */
+export async function resolveBucket(req: Request, source: BucketSource, key: VerifiedKey): Promise<BucketRecord> {
+  const bucketId = bucketIdFrom(req, source);
+  if (key.bucketId !== null && key.bucketId !== bucketId.toLowerCase()) throw new DomainError('BUCKET_NOT_FOUND');
+  const bucket = await BucketModel.findById(toObjectId(bucketId)).lean<BucketRecord>();
+  if (!bucket || bucket.organizationId.toHexString() !== key.organizationId) {
+    throw new DomainError('BUCKET_NOT_FOUND');
+  }
+  return bucket;
+}

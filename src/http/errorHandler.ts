@@ -1,0 +1,55 @@
+import type { ErrorRequestHandler } from 'express';
+import { isDatabaseUnavailable } from '../db/isDatabaseUnavailable';
+import type { Logger } from '../logger';
+import { DomainError, isDomainError } from '../shared/errors';
+import { httpErrorByCode, retryAfterSecondsWhenUnavailable } from './errorMapping';
+
+interface BodyParserError {
+  type: string;
+}
+const isBodyParserError = (error: unknown): error is BodyParserError =>
+  typeof error === 'object' && error !== null && typeof (error as BodyParserError).type === 'string';
+
+function toDomainError(error: unknown, bodyLimitBytes: number): DomainError {
+  if (isDomainError(error)) return error;
+  if (isDatabaseUnavailable(error)) return new DomainError('DATABASE_UNAVAILABLE');
+  if (isBodyParserError(error)) {
+    switch (error.type) {
+      case 'entity.parse.failed':
+        return new DomainError('MALFORMED_JSON');
+      case 'entity.too.large':
+        return new DomainError('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${bodyLimitBytes} bytes`);
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported body encoding or charset');
+      case 'request.aborted':
+      case 'request.size.invalid':
+      case 'stream.encoding.set':
+        return new DomainError('VALIDATION_FAILED', 'Request body could not be read');
+    }
+  }
+  return new DomainError('INTERNAL');
+}
+
+export function createErrorHandler(logger: Logger, bodyLimitBytes: number): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    const domainError = toDomainError(error, bodyLimitBytes);
+    const mapped = httpErrorByCode[domainError.code];
+    const requestId = res.locals.requestId as string | undefined;
+    if (mapped.status >= 500) {
+      logger.error(
+        { requestId, code: domainError.code, err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) },
+        'request failed',
+      );
+    }
+    if (domainError.code === 'DATABASE_UNAVAILABLE') res.setHeader('Retry-After', String(retryAfterSecondsWhenUnavailable));
+    const hasOwnMessage = domainError.message !== domainError.code;
+    res.status(mapped.status).json({
+      error: mapped.error,
+      message: mapped.exposeMessage && hasOwnMessage ? domainError.message : mapped.message,
+      ...(domainError.details ? { details: domainError.details } : {}),
+      requestId,
+    });
+  };
+}

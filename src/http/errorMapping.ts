@@ -1,0 +1,30 @@
+import type { ErrorCode } from '../shared/errors';
+
+interface HttpError {
+  status: number;
+  error: string;
+  /** Used when the thrower gives no message of its own. */
+  message: string;
+  /** 5xx bodies never carry the thrower's message, which may describe internals. */
+  exposeMessage: boolean;
+}
+
+export const httpErrorByCode: Record<ErrorCode, HttpError> = {
+  VALIDATION_FAILED: { status: 400, error: 'Validation Error', message: 'Invalid request parameters', exposeMessage: true },
+  INVALID_ID: { status: 400, error: 'Validation Error', message: 'Invalid ID format', exposeMessage: true },
+  MALFORMED_JSON: { status: 400, error: 'Validation Error', message: 'Malformed JSON in request body', exposeMessage: true },
+  UNAUTHORIZED: { status: 401, error: 'Unauthorized', message: 'Invalid or missing API key', exposeMessage: false },
+  FORBIDDEN: { status: 403, error: 'Forbidden', message: 'Insufficient permissions', exposeMessage: true },
+  ROUTE_NOT_FOUND: { status: 404, error: 'Not Found', message: 'Route not found', exposeMessage: true },
+  BUCKET_NOT_FOUND: { status: 404, error: 'Not Found', message: 'Bucket not found', exposeMessage: false },
+  API_KEY_NOT_FOUND: { status: 404, error: 'Not Found', message: 'API key not found', exposeMessage: false },
+  BUCKET_NAME_TAKEN: { status: 409, error: 'Conflict', message: 'A bucket with this name already exists', exposeMessage: false },
+  LAST_ADMIN_KEY: { status: 409, error: 'Conflict', message: 'Cannot delete the last admin key', exposeMessage: false },
+  PAYLOAD_TOO_LARGE: { status: 413, error: 'Payload Too Large', message: 'Request body is too large', exposeMessage: true },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'Unsupported Media Type', message: 'Content-Type must be application/json', exposeMessage: true },
+  RATE_LIMITED: { status: 429, error: 'Too Many Requests', message: 'Rate limit exceeded', exposeMessage: true },
+  DATABASE_UNAVAILABLE: { status: 503, error: 'Service Unavailable', message: 'Database unavailable, retry later', exposeMessage: false },
+  INTERNAL: { status: 500, error: 'Internal Server Error', message: 'An unexpected error occurred', exposeMessage: false },
+};
+
+export const retryAfterSecondsWhenUnavailable = 5;

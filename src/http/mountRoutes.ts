@@ -1,0 +1,63 @@
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { DomainError } from '../shared/errors';
+import type { VerifiedKey } from '../modules/keys/verifyKey';
+import type { BucketRecord } from '../modules/buckets/model';
+import { authorizeScope, resolveBucket } from './accessRules';
+import { authenticate } from './authenticate';
+import type { ApplyRateLimit } from './rateLimit';
+import type { AppDeps, Route } from './route';
+import { parseOrThrow } from './validation';
+
+const jsonTypes = ['application/json', 'application/*+json'];
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/**
+ * Every route runs the same story, in the outcome order of api.md §1:
+ * authenticate (401), authorize (403), path IDs (400), bucket (404), rate limit (429),
+ * then the request's query and body (400), then the use case. Bodies are read only
+ * after the key is checked, so an anonymous caller cannot make the server parse 1 MB.
+ */
+const runMiddleware = (middleware: RequestHandler, req: Request, res: Response): Promise<void> =>
+  new Promise((resolve, reject) => {
+    middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
+  });
+
+function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit, parseJson: RequestHandler) {
+  const { access, request } = route;
+  return async (req: Request, res: Response): Promise<void> => {
+    let key: VerifiedKey | null = null;
+    let bucket: BucketRecord | null = null;
+    if (access.kind === 'key') {
+      try {
+        key = await authenticate(req, deps.verifyKey);
+      } catch (error) {
+        await applyRateLimit(req, res, { ip: req.ip }).catch(() => undefined);
+        throw error;
+      }
+      res.locals.keyId = key.id;
+      deps.recordLastUsed(key.id);
+      authorizeScope(access, key);
+    }
+    const params = parseOrThrow('params', request.params, req.params);
+    if (key && access.kind === 'key' && access.bucket) bucket = await resolveBucket(req, access.bucket, key);
+    await applyRateLimit(req, res, key ? { keyId: key.id } : { ip: req.ip });
+
+    if (request.body && hasBody(req)) {
+      if (!req.is(jsonTypes)) throw new DomainError('UNSUPPORTED_MEDIA_TYPE');
+      await runMiddleware(parseJson, req, res);
+    }
+    const query = parseOrThrow('query', request.query, req.query);
+    const body = parseOrThrow('body', request.body, req.body ?? {});
+    const requestId = res.locals.requestId as string;
+    const result = await route.handler({ params, query, body, key, bucket, requestId, deps });
+    res.status(route.response.status).json(result);
+  };
+}
+
+export function mountRoutes(router: Router, routes: readonly Route[], deps: AppDeps, applyRateLimit: ApplyRateLimit): void {
+  const parseJson = express.json({ limit: deps.config.BODY_LIMIT_BYTES, type: jsonTypes, strict: true });
+  for (const route of routes) router[route.method](route.path, handlerFor(route, deps, applyRateLimit, parseJson));
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { defineRoute, type Route } from './route';
+import { httpErrorByCode } from './errorMapping';
+
+const toJsonSchema = (schema: z.ZodType) =>
+  z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
+
+const errorBody = {
+  type: 'object',
+  required: ['error', 'message', 'requestId'],
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    details: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'array' }, message: { type: 'string' } } },
+    },
+    requestId: { type: 'string' },
+  },
+};
+
+function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query') {
+  if (!(schema instanceof z.ZodObject)) return [];
+  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => ({
+    name,
+    in: location,
+    required: location === 'path' || !field.safeParse(undefined).success,
+    schema: toJsonSchema(field),
+  }));
+}
+
+/** The statuses a route can answer besides success, read off its declaration. */
+function errorStatusesOf(route: Route): number[] {
+  const statuses = new Set<number>([500, 503]);
+  if (route.access.kind === 'key') [401, 403, 429].forEach((s) => statuses.add(s));
+  if (route.access.kind === 'key' && route.access.bucket) statuses.add(404);
+  if (route.request.params || route.request.query || route.request.body) statuses.add(400);
+  if (route.request.body) [413, 415].forEach((s) => statuses.add(s));
+  return [...statuses].sort();
+}
+
+const errorNameByStatus = new Map(Object.values(httpErrorByCode).map((e) => [e.status, e.error]));
+
+function operationOf(route: Route) {
+  const responses: Record<string, unknown> = {
+    [route.response.status]: {
+      description: route.response.description,
+      content: { 'application/json': { schema: toJsonSchema(route.response.schema) } },
+    },
+  };
+  for (const status of errorStatusesOf(route)) {
+    responses[status] = {
+      description: errorNameByStatus.get(status) ?? 'Error',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+  }
+  return {
+    summary: route.summary,
+    tags: [route.tag],
+    security: route.access.kind === 'key' ? [{ ApiKeyHeader: [] }, { BearerKey: [] }] : [],
+    ...(route.access.kind === 'key' ? { 'x-required-scope': route.access.scope } : {}),
+    parameters: [...parametersOf(route.request.params, 'path'), ...parametersOf(route.request.query, 'query')],
+    ...(route.request.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(route.request.body) } } } }
+      : {}),
+    responses,
+  };
+}
+
+export function buildOpenApiDocument(routes: readonly Route[]) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const path = route.path.replace(/:(\w+)/g, '{$1}');
+    paths[path] = { ...paths[path], [route.method]: operationOf(route) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'dakkio-server', version: '0.1.0', description: 'Time-series API for IoT sensors and dashboards' },
+    components: {
+      securitySchemes: {
+        ApiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        BearerKey: { type: 'http', scheme: 'bearer' },
+      },
+      schemas: { Error: errorBody },
+    },
+    paths,
+  };
+}
+
+/** The document describes every route including itself, so it takes the table lazily. */
+export const openApiRoute = (allRoutes: () => readonly Route[]) => {
+  let cached: ReturnType<typeof buildOpenApiDocument> | undefined;
+  return defineRoute({
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This OpenAPI document',
+    tag: 'Service',
+    access: { kind: 'public' },
+    response: { status: 200, schema: z.record(z.string(), z.unknown()), description: 'OpenAPI 3.1 document' },
+    handler: async () => (cached ??= buildOpenApiDocument(allRoutes())),
+  });
+};

@@ -1,0 +1,91 @@
+import type { z } from 'zod';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { BucketRecord } from '../modules/buckets/model';
+import type { KeyVerifier, VerifiedKey } from '../modules/keys/verifyKey';
+import type { LastUsedRecorder } from '../modules/keys/lastUsedRecorder';
+import type { Scope } from '../modules/keys/scopes';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  verifyKey: KeyVerifier;
+  recordLastUsed: LastUsedRecorder;
+  /** Answers whether the database responds; used by /ready. */
+  pingDatabase: () => Promise<boolean>;
+}
+
+/** Where a bucket-scoped route names its bucket. */
+export interface BucketSource {
+  from: 'params' | 'body';
+  field: string;
+}
+
+export type Access =
+  | { kind: 'public' }
+  | {
+      kind: 'key';
+      scope: Scope;
+      /** The 403 message when the key's type or scopes do not allow the route. */
+      deniedMessage: string;
+      /** Absent: the route acts on the whole organization, so only admin keys reach it. */
+      bucket?: BucketSource;
+    };
+
+type AnySchema = z.ZodType;
+type Output<S> = S extends AnySchema ? z.output<S> : undefined;
+
+export interface RequestContext<A extends Access, P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  key: A extends { kind: 'key' } ? VerifiedKey : null;
+  bucket: A extends { bucket: BucketSource } ? BucketRecord : null;
+  requestId: string;
+  deps: AppDeps;
+}
+
+export interface RouteSpec<
+  A extends Access,
+  P extends AnySchema | undefined,
+  Q extends AnySchema | undefined,
+  B extends AnySchema | undefined,
+  R extends AnySchema,
+> {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Express path syntax; the OpenAPI document rewrites `:name` to `{name}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  access: A;
+  request?: { params?: P; query?: Q; body?: B };
+  response: { status: 200 | 201; schema: R; description: string };
+  handler: (ctx: RequestContext<A, Output<P>, Output<Q>, Output<B>>) => Promise<z.input<R>>;
+}
+
+/** A route with its types erased, as the route table holds it. */
+export interface Route {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  request: { params?: AnySchema; query?: AnySchema; body?: AnySchema };
+  response: { status: 200 | 201; schema: AnySchema; description: string };
+  handler: (ctx: ErasedContext) => Promise<unknown>;
+}
+
+type ErasedContext = Omit<RequestContext<Access, unknown, unknown, unknown>, 'key' | 'bucket'> & {
+  key: VerifiedKey | null;
+  bucket: BucketRecord | null;
+};
+
+export function defineRoute<
+  const A extends Access,
+  P extends AnySchema | undefined = undefined,
+  Q extends AnySchema | undefined = undefined,
+  B extends AnySchema | undefined = undefined,
+  R extends AnySchema = AnySchema,
+>(spec: RouteSpec<A, P, Q, B, R>): Route {
+  return { ...spec, request: spec.request ?? {} } as unknown as Route;
+}

@@ -1,0 +1,16 @@
+import { bucketRoutes } from '../modules/buckets/routes';
+import { keyRoutes } from '../modules/keys/routes';
+import { serviceRoutes } from '../modules/service/routes';
+import { openApiRoute } from './openApiDocument';
+import type { Route } from './route';
+
+/**
+ * Every route the server answers, with its access rule, schemas and handler. The router,
+ * the access checks, the OpenAPI document and the access-matrix test all read this.
+ */
+export const routeTable: readonly Route[] = [
+  ...serviceRoutes,
+  openApiRoute(() => routeTable),
+  ...bucketRoutes,
+  ...keyRoutes,
+];

@@ -1,0 +1,71 @@
+import mongoose from 'mongoose';
+import { buildApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createDeps } from './createDeps';
+import { connectMongoose } from './db/connectMongoose';
+import { ensureIndexes } from './db/ensureIndexes';
+import { startDatabase } from './db/startDatabase';
+import { createLogger } from './logger';
+import { bootstrapOrganization } from './modules/organizations/bootstrap';
+import { installGracefulShutdown } from './shutdown';
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** Printed to stdout, never through the logger: logs must not contain keys. */
+function announceAdminKey(adminKey: string, port: number): void {
+  const line = '='.repeat(72);
+  process.stdout.write(
+    `\n${line}\n  NEW ADMIN KEY (shown once, store it now):\n\n  ${adminKey}\n\n` +
+      `  Use it as:  curl -H "X-API-Key: ${adminKey}" http://localhost:${port}/api/buckets\n${line}\n\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL);
+
+  const database = await startDatabase({ mongodbUri: config.MONGODB_URI, dataDir: config.DATA_DIR });
+  logger.info({ database: database.kind, persistent: database.persistent }, 'database started');
+  if (!database.persistent) {
+    logger.warn('embedded database: data lives in memory and is lost when the server stops; set MONGODB_URI to keep it');
+  }
+  await connectMongoose({ uri: database.uri, serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS });
+  await ensureIndexes();
+
+  const bootstrap = await bootstrapOrganization({
+    adminKey: config.DAKKIO_BOOTSTRAP_ADMIN_KEY,
+    organizationName: config.DAKKIO_BOOTSTRAP_ORG_NAME,
+    bcryptRounds: config.BCRYPT_ROUNDS,
+  });
+  if (bootstrap.action === 'created-organization') announceAdminKey(bootstrap.adminKey, config.PORT);
+  if (bootstrap.action === 'ensured-given-key') logger.info('bootstrap admin key from DAKKIO_BOOTSTRAP_ADMIN_KEY installed');
+
+  const app = buildApp(createDeps(config, logger));
+  const server = app.listen(config.PORT, config.HOST, () => {
+    logger.info({ port: config.PORT, host: config.HOST }, 'dakkio-server listening');
+  });
+  installGracefulShutdown({
+    server,
+    logger,
+    deadlineMs: config.SHUTDOWN_TIMEOUT_MS,
+    release: async () => {
+      await mongoose.disconnect();
+      await database.stop();
+    },
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`dakkio-server failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,116 @@
+import { defineRoute } from '../../http/route';
+import { bucketParams } from '../buckets/schemas';
+import { createAdminKey, deleteAdminKey, listAdminKeys } from './adminKeys.service';
+import { createBucketKey, deleteBucketKey, listBucketKeys, rotateBucketKey } from './bucketKeys.service';
+import type { ApiKeyRecord } from './model';
+import { toCreatedKey, toListedKey } from './presenters';
+import {
+  adminKeyParams,
+  bucketKeyParams,
+  createAdminKeyBody,
+  createBucketKeyBody,
+  createdKeyResponse,
+  deletedKeyResponse,
+  listKeysOut,
+  rotateKeyBody,
+  rotatedKeyResponse,
+} from './schemas';
+import type { KeyType } from './scopes';
+import { toIso } from '../../shared/time';
+
+const inPath = { from: 'params', field: 'bucketId' } as const;
+const created = 'API key created successfully';
+const deleted = (record: ApiKeyRecord) => ({
+  message: 'API key deleted successfully',
+  deletedKey: { _id: record._id.toHexString(), name: record.name, type: record.type as KeyType },
+});
+
+export const keyRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/buckets/:bucketId/keys',
+    summary: 'List a bucket’s API keys (prefixes only)',
+    tag: 'API keys',
+    access: { kind: 'key', scope: 'keys:read', deniedMessage: 'Only Admin keys can list API keys', bucket: inPath },
+    request: { params: bucketParams },
+    response: { status: 200, schema: listKeysOut, description: 'The bucket’s keys' },
+    handler: async ({ bucket }) => ({ apiKeys: (await listBucketKeys(bucket)).map(toListedKey) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/buckets/:bucketId/keys',
+    summary: 'Create a write or read key for a bucket',
+    tag: 'API keys',
+    access: { kind: 'key', scope: 'keys:write', deniedMessage: 'Only Admin keys can create API keys', bucket: inPath },
+    request: { params: bucketParams, body: createBucketKeyBody },
+    response: { status: 201, schema: createdKeyResponse, description: 'The new key, in plaintext this once' },
+    handler: async ({ bucket, body, deps }) => ({
+      message: created,
+      apiKey: toCreatedKey(await createBucketKey(bucket, body, deps.config.BCRYPT_ROUNDS)),
+    }),
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/api/buckets/:bucketId/keys/:keyId',
+    summary: 'Delete a bucket key; it stops working at once',
+    tag: 'API keys',
+    access: { kind: 'key', scope: 'keys:write', deniedMessage: 'Only Admin keys can delete API keys', bucket: inPath },
+    request: { params: bucketKeyParams },
+    response: { status: 200, schema: deletedKeyResponse, description: 'The deleted key' },
+    handler: async ({ bucket, params }) => deleted(await deleteBucketKey(bucket, params.keyId)),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/buckets/:bucketId/keys/:keyId/rotate',
+    summary: 'Replace a bucket key, keeping the old one for a grace period',
+    tag: 'API keys',
+    access: { kind: 'key', scope: 'keys:write', deniedMessage: 'Only Admin keys can rotate API keys', bucket: inPath },
+    request: { params: bucketKeyParams, body: rotateKeyBody },
+    response: { status: 201, schema: rotatedKeyResponse, description: 'The successor key, in plaintext this once' },
+    handler: async ({ bucket, params, body, deps }) => {
+      const { successor, previous } = await rotateBucketKey(
+        bucket,
+        params.keyId,
+        body.gracePeriodSeconds,
+        deps.config.BCRYPT_ROUNDS,
+      );
+      return {
+        message: 'API key rotated successfully',
+        apiKey: toCreatedKey(successor),
+        previousKey: { _id: previous._id, expiresAt: toIso(previous.expiresAt) },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/keys',
+    summary: 'List the organization’s admin keys (prefixes only)',
+    tag: 'API keys',
+    access: { kind: 'key', scope: 'keys:read', deniedMessage: 'Only Admin keys can list API keys' },
+    response: { status: 200, schema: listKeysOut, description: 'The admin keys' },
+    handler: async ({ key }) => ({ apiKeys: (await listAdminKeys(key.organizationId)).map(toListedKey) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/keys',
+    summary: 'Create an organization-wide admin key',
+    tag: 'API keys',
+    access: { kind: 'key', scope: 'keys:write', deniedMessage: 'Only Admin keys can create API keys' },
+    request: { body: createAdminKeyBody },
+    response: { status: 201, schema: createdKeyResponse, description: 'The new admin key, in plaintext this once' },
+    handler: async ({ key, body, deps }) => ({
+      message: created,
+      apiKey: toCreatedKey(await createAdminKey(key.organizationId, body, deps.config.BCRYPT_ROUNDS)),
+    }),
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/api/keys/:keyId',
+    summary: 'Delete an admin key (never the organization’s last one)',
+    tag: 'API keys',
+    access: { kind: 'key', scope: 'keys:write', deniedMessage: 'Only Admin keys can delete API keys' },
+    request: { params: adminKeyParams },
+    response: { status: 200, schema: deletedKeyResponse, description: 'The deleted key' },
+    handler: async ({ key, params }) => deleted(await deleteAdminKey(key.organizationId, params.keyId)),
+  }),
+];

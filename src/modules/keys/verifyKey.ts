@@ -1,0 +1,74 @@
+import bcrypt from 'bcrypt';
+import { ApiKeyModel } from './model';
+import { lookupHashOf, parseKeyType } from './keyFormat';
+import { defaultScopes, type KeyType, type Scope } from './scopes';
+
+export interface VerifiedKey {
+  id: string;
+  organizationId: string;
+  bucketId: string | null;
+  type: KeyType;
+  scopes: readonly Scope[];
+}
+
+export type KeyVerification =
+  | { valid: true; key: VerifiedKey }
+  | { valid: false; reason: 'MALFORMED' | 'UNKNOWN' | 'EXPIRED' | 'WRONG_SECRET' };
+
+export interface KeyVerifierOptions {
+  cacheSize: number;
+  /** Seam for tests that count bcrypt work. */
+  compare?: (plaintext: string, hash: string) => Promise<boolean>;
+}
+
+export type KeyVerifier = (presented: string) => Promise<KeyVerification>;
+
+/**
+ * Checks in a fixed order: format, existence (one indexed read, so a deleted key fails on
+ * its next request on every instance), expiry, then the secret. The bcrypt compare runs
+ * once per key per process: afterwards the cache remembers which stored hash this
+ * lookup handle already matched.
+ */
+export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
+  const compare = options.compare ?? bcrypt.compare;
+  const matchedHashByLookup = new Map<string, string>();
+
+  const remember = (lookupHash: string, keyHash: string): void => {
+    if (options.cacheSize === 0) return;
+    if (matchedHashByLookup.size >= options.cacheSize) {
+      const oldest = matchedHashByLookup.keys().next().value;
+      if (oldest !== undefined) matchedHashByLookup.delete(oldest);
+    }
+    matchedHashByLookup.set(lookupHash, keyHash);
+  };
+
+  return async (presented) => {
+    const type = parseKeyType(presented);
+    if (!type) return { valid: false, reason: 'MALFORMED' };
+
+    const lookupHash = lookupHashOf(presented);
+    const record = await ApiKeyModel.findOne({ lookupHash })
+      .select('organizationId bucketId type scopes expiresAt keyHash')
+      .lean();
+    if (!record || record.type !== type) return { valid: false, reason: 'UNKNOWN' };
+    if (record.expiresAt && record.expiresAt.getTime() <= Date.now()) {
+      return { valid: false, reason: 'EXPIRED' };
+    }
+
+    if (matchedHashByLookup.get(lookupHash) !== record.keyHash) {
+      if (!(await compare(presented, record.keyHash))) return { valid: false, reason: 'WRONG_SECRET' };
+      remember(lookupHash, record.keyHash);
+    }
+
+    return {
+      valid: true,
+      key: {
+        id: record._id.toHexString(),
+        organizationId: record.organizationId.toHexString(),
+        bucketId: record.bucketId ? record.bucketId.toHexString() : null,
+        type,
+        scopes: record.scopes && record.scopes.length > 0 ? (record.scopes as Scope[]) : defaultScopes[type],
+      },
+    };
+  };
+}

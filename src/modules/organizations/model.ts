@@ -1,0 +1,13 @@
+import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { collections } from '../../shared/collections';
+
+const organizationSchema = new Schema(
+  {
+    name: { type: String, required: true, maxlength: 100 },
+  },
+  { timestamps: true, collection: collections.organizations },
+);
+organizationSchema.index({ name: 1 }, { unique: true });
+
+export type Organization = HydratedDocument<InferSchemaType<typeof organizationSchema>>;
+export const OrganizationModel = model('Organization', organizationSchema);

@@ -1,0 +1,39 @@
+/**
+ * The closed set of things that can go wrong, named in the language of the domain.
+ * Services throw these; only src/http/errorMapping.ts knows which status each becomes.
+ */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'INVALID_ID'
+  | 'MALFORMED_JSON'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'ROUTE_NOT_FOUND'
+  | 'BUCKET_NOT_FOUND'
+  | 'API_KEY_NOT_FOUND'
+  | 'BUCKET_NAME_TAKEN'
+  | 'LAST_ADMIN_KEY'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
+  | 'DATABASE_UNAVAILABLE'
+  | 'INTERNAL';
+
+export interface ValidationIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: ValidationIssue[],
+  ) {
+    super(message ?? code);
+    this.name = 'DomainError';
+  }
+}
+
+export const isDomainError = (error: unknown): error is DomainError =>
+  error instanceof DomainError;

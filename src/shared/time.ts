@@ -1,0 +1,2 @@
+export const toIso = (date: Date | null | undefined): string | null =>
+  date ? date.toISOString() : null;

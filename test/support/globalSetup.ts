@@ -1,0 +1,18 @@
+import { startDatabase, type DatabaseHandle } from '../../src/db/startDatabase';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __dakkioTestDatabase: DatabaseHandle | undefined;
+}
+
+/**
+ * Starts the same database `npm start` would (MONGODB_URI, else a real embedded mongod,
+ * else CongoDB) once, in Jest's parent process, and hands its URI to the test files.
+ */
+export default async function globalSetup(): Promise<void> {
+  const database = await startDatabase({ mongodbUri: process.env.MONGODB_URI });
+  globalThis.__dakkioTestDatabase = database;
+  process.env.DAKKIO_TEST_MONGODB_URI = database.uri;
+  process.env.DAKKIO_TEST_DATABASE_KIND = database.kind;
+  process.stdout.write(`\n[tests] database: ${database.kind} (${database.uri.replace(/\/\/[^@]*@/, '//***@')})\n`);
+}

@@ -1,0 +1,71 @@
+import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { buildApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { createDeps } from '../../src/createDeps';
+import { connectMongoose } from '../../src/db/connectMongoose';
+import { ensureIndexes } from '../../src/db/ensureIndexes';
+import { createLogger } from '../../src/logger';
+
+export type HttpAgent = ReturnType<typeof request.agent>;
+
+export interface TestApp {
+  http: HttpAgent;
+  config: Config;
+  /** Every log line the app wrote, for assertions about what logs contain. */
+  logs: string[];
+  /** How many bcrypt compares the key verifier ran. */
+  bcryptCompares: () => number;
+  close: () => Promise<void>;
+}
+
+/** Test-only settings: a cheaper bcrypt cost keeps key-heavy suites fast; the algorithm is the same. */
+const testEnv = { LOG_LEVEL: 'info', BCRYPT_ROUNDS: '6' };
+
+async function connectOnce(): Promise<void> {
+  if (mongoose.connection.readyState === 1) return;
+  const uri = process.env.DAKKIO_TEST_MONGODB_URI;
+  if (!uri) throw new Error('DAKKIO_TEST_MONGODB_URI is not set: run the tests through jest (globalSetup)');
+  // One database per test file keeps files independent when Jest runs them in parallel.
+  const dbName = `dakkio_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  await connectMongoose({ uri, dbName, serverSelectionTimeoutMS: 5000 });
+  await ensureIndexes();
+}
+
+/** Starts the real app on port 0 against the test database. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  await connectOnce();
+  const config = loadConfig({ ...testEnv, ...env });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  let compares = 0;
+  const bcrypt = await import('bcrypt');
+  const deps = createDeps(config, createLogger(config.LOG_LEVEL, sink), {
+    compare: (plaintext, hash) => {
+      compares += 1;
+      return bcrypt.compare(plaintext, hash);
+    },
+  });
+  const server: Server = await new Promise((resolve) => {
+    const listening = buildApp(deps).listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  return {
+    http: request.agent(server),
+    config,
+    logs,
+    bcryptCompares: () => compares,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function disconnectDatabase(): Promise<void> {
+  await mongoose.connection.dropDatabase().catch(() => undefined);
+  await mongoose.disconnect();
+}

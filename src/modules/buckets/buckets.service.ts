@@ -40,7 +40,7 @@ export async function updateBucket(bucket: BucketRecord, changes: Partial<NewBuc
   if (changes.name !== undefined && changes.name !== bucket.name) {
     await assertNameFree(bucket.organizationId, changes.name, bucket._id);
   }
-  const updated = await BucketModel.findOneAndUpdate({ _id: bucket._id }, { $set: changes }, { new: true })
+  const updated = await BucketModel.findOneAndUpdate({ _id: bucket._id }, { $set: changes }, { returnDocument: 'after' })
     .lean<BucketRecord>()
     .catch(rethrowDuplicateAsNameTaken);
   if (!updated) throw new DomainError('BUCKET_NOT_FOUND');

@@ -47,12 +47,14 @@ async function main(): Promise<void> {
     organizationName: config.DAKKIO_BOOTSTRAP_ORG_NAME,
     bcryptRounds: config.BCRYPT_ROUNDS,
   });
-  if (bootstrap.action === 'created-organization') announceAdminKey(bootstrap.adminKey, config.PORT);
   if (bootstrap.action === 'ensured-given-key') logger.info('bootstrap admin key from DAKKIO_BOOTSTRAP_ADMIN_KEY installed');
 
   const app = buildApp(createDeps(config, logger));
   const server = app.listen(config.PORT, config.HOST, () => {
-    logger.info({ port: config.PORT, host: config.HOST }, 'dakkio-server listening');
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    logger.info({ port, host: config.HOST }, 'dakkio-server listening');
+    if (bootstrap.action === 'created-organization') announceAdminKey(bootstrap.adminKey, port);
   });
   installGracefulShutdown({
     server,

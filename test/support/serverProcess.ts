@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+
+export interface RunningServer {
+  port: number;
+  baseUrl: string;
+  output: () => string;
+  stop: () => Promise<number | null>;
+}
+
+/** Runs a built entry point (npm test builds first) the way a user runs it, with its own environment. */
+export function runBuilt(script: string, env: Record<string, string>, args: string[] = []): ChildProcess {
+  return spawn(process.execPath, [path.join(root, 'dist', script), ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', BCRYPT_ROUNDS: '6', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function collectOutput(child: ChildProcess): () => string {
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return () => output;
+}
+
+export const exitCodeOf = (child: ChildProcess): Promise<number | null> =>
+  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', resolve));
+
+/** Starts `node dist/src/main.js` on port 0 and waits for its "listening" log line. */
+export async function startServerProcess(env: Record<string, string>): Promise<RunningServer> {
+  const child = runBuilt('src/main.js', { PORT: '0', HOST: '127.0.0.1', ...env });
+  const output = collectOutput(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output()}`)), 20_000);
+    const check = () => {
+      const match = /"port":(\d+).*"msg":"dakkio-server listening"/.exec(output());
+      if (match) {
+        clearTimeout(timer);
+        // The admin-key banner is printed right after the listening line.
+        setTimeout(() => resolve(Number(match[1])), 50);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', () => reject(new Error(`server exited:\n${output()}`)));
+  });
+  return {
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    output,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exitCodeOf(child);
+    },
+  };
+}

@@ -1,24 +1,17 @@
 import mongoose from 'mongoose';
 import { createTenant } from './support/tenants';
-import { disconnectDatabase, startTestApp, type TestApp } from './support/testApp';
+import { useTestApp } from './support/testApp';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
-  await app.close();
-  await disconnectDatabase();
-});
+const app = useTestApp();
 
 describe('GET /ready', () => {
   it('is 200 while the database answers and 503 with Retry-After once it does not', async () => {
-    const tenant = await createTenant(app);
-    await app.http.get('/ready').expect(200, { status: 'ready' });
+    const tenant = await createTenant(app());
+    await app().http.get('/ready').expect(200, { status: 'ready' });
 
     await mongoose.connection.close();
     try {
-      const ready = await app.http.get('/ready').expect(503);
+      const ready = await app().http.get('/ready').expect(503);
       expect(ready.body).toEqual({
         error: 'Service Unavailable',
         message: 'Database unavailable, retry later',
@@ -26,13 +19,13 @@ describe('GET /ready', () => {
       });
       expect(ready.headers['retry-after']).toBe('5');
 
-      const api = await app.http.get('/api/buckets').set('X-API-Key', tenant.adminKey).expect(503);
+      const api = await app().http.get('/api/buckets').set('X-API-Key', tenant.adminKey).expect(503);
       expect(api.body.error).toBe('Service Unavailable');
       expect(api.headers['retry-after']).toBe('5');
-      await app.http.get('/health').expect(200);
+      await app().http.get('/health').expect(200);
     } finally {
       await mongoose.connection.openUri(process.env.DAKKIO_TEST_MONGODB_URI!, { dbName: mongoose.connection.name });
     }
-    await app.http.get('/ready').expect(200);
+    await app().http.get('/ready').expect(200);
   });
 });

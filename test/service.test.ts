@@ -1,20 +1,13 @@
 import { routeTable } from '../src/http/routeTable';
 import { ApiKeyModel } from '../src/modules/keys/model';
 import { createTenant } from './support/tenants';
-import { disconnectDatabase, startTestApp, type TestApp } from './support/testApp';
+import { useTestApp } from './support/testApp';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
-  await app.close();
-  await disconnectDatabase();
-});
+const app = useTestApp();
 
 describe('GET /api/openapi.json', () => {
   it('documents every route of the route table from the same schemas that validate requests', async () => {
-    const res = await app.http.get('/api/openapi.json').expect(200);
+    const res = await app().http.get('/api/openapi.json').expect(200);
     expect(res.body.openapi).toBe('3.1.0');
     for (const route of routeTable) {
       const operation = res.body.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method];
@@ -33,36 +26,36 @@ describe('GET /api/openapi.json', () => {
 
 describe('unknown routes', () => {
   it('answer 404 with the error shape', async () => {
-    const res = await app.http.get('/api/nothing-here').expect(404);
+    const res = await app().http.get('/api/nothing-here').expect(404);
     expect(res.body).toEqual({ error: 'Not Found', message: 'Route not found', requestId: res.headers['x-request-id'] });
   });
 });
 
 describe('every response', () => {
   it('carries a request id, security headers and rate-limit headers', async () => {
-    const tenant = await createTenant(app);
-    const res = await app.http.get('/api/buckets').set('X-API-Key', tenant.adminKey).expect(200);
+    const tenant = await createTenant(app());
+    const res = await app().http.get('/api/buckets').set('X-API-Key', tenant.adminKey).expect(200);
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-powered-by']).toBeUndefined();
-    expect(res.headers['x-ratelimit-limit']).toBe(String(app.config.RATE_LIMIT_PER_KEY));
+    expect(res.headers['x-ratelimit-limit']).toBe(String(app().config.RATE_LIMIT_PER_KEY));
     expect(Number(res.headers['x-ratelimit-reset'])).toBeGreaterThan(Date.now() / 1000);
   });
 
   it('rejects an unsafe incoming X-Request-Id and uses a fresh one', async () => {
-    const res = await app.http.get('/health').set('X-Request-Id', 'bad id\twith spaces').expect(200);
+    const res = await app().http.get('/health').set('X-Request-Id', 'bad id\twith spaces').expect(200);
     expect(res.headers['x-request-id']).not.toContain('bad');
   });
 });
 
 describe('logs', () => {
   it('never contain a key or its hashes', async () => {
-    const tenant = await createTenant(app);
-    await app.http.get('/api/buckets').set('X-API-Key', tenant.adminKey).expect(200);
-    await app.http.get('/api/buckets').set('Authorization', `Bearer ${tenant.writeKey}`).expect(403);
-    await app.http.get('/api/buckets').set('X-API-Key', `${tenant.readKey}x`).expect(401);
+    const tenant = await createTenant(app());
+    await app().http.get('/api/buckets').set('X-API-Key', tenant.adminKey).expect(200);
+    await app().http.get('/api/buckets').set('Authorization', `Bearer ${tenant.writeKey}`).expect(403);
+    await app().http.get('/api/buckets').set('X-API-Key', `${tenant.readKey}x`).expect(401);
     const stored = await ApiKeyModel.find({ organizationId: tenant.organizationId }).lean();
-    const logs = app.logs.join('');
+    const logs = app().logs.join('');
     expect(logs).toContain('"status":403');
     for (const secret of [tenant.adminKey, tenant.writeKey, tenant.readKey, ...stored.flatMap((k) => [k.keyHash, k.lookupHash])]) {
       expect(logs).not.toContain(secret);

@@ -69,3 +69,22 @@ export async function disconnectDatabase(): Promise<void> {
   await mongoose.connection.dropDatabase().catch(() => undefined);
   await mongoose.disconnect();
 }
+
+/**
+ * Registers beforeAll/afterAll for a test file: the real app on port 0, closed and its
+ * database dropped at the end. Returns a getter, since the app exists only once beforeAll ran.
+ */
+export function useTestApp(env: Record<string, string> = {}): () => TestApp {
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await startTestApp(env);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await disconnectDatabase();
+  });
+  return () => {
+    if (!app) throw new Error('useTestApp: the app is available inside tests only');
+    return app;
+  };
+}

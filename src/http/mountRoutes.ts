@@ -34,16 +34,18 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
       try {
         key = await authenticate(req, deps.verifyKey);
       } catch (error) {
-        await applyRateLimit(req, res, { ip: req.ip }).catch(() => undefined);
+        await applyRateLimit(req, res, { ip: req.ip });
         throw error;
       }
       res.locals.keyId = key.id;
       deps.recordLastUsed(key.id);
-      authorizeScope(access, key);
     }
+    // Counted here so every answer below carries the headers; thrown after 403 and 404, which outrank it.
+    const rateLimited = await applyRateLimit(req, res, key ? { keyId: key.id } : { ip: req.ip });
+    if (key && access.kind === 'key') authorizeScope(access, key);
     const params = parseOrThrow('params', request.params, req.params);
     if (key && access.kind === 'key' && access.bucket) bucket = await resolveBucket(req, access.bucket, key);
-    await applyRateLimit(req, res, key ? { keyId: key.id } : { ip: req.ip });
+    if (rateLimited) throw rateLimited;
 
     if (request.body && hasBody(req)) {
       if (!req.is(jsonTypes)) throw new DomainError('UNSUPPORTED_MEDIA_TYPE');

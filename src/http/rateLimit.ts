@@ -13,7 +13,11 @@ export interface RateLimitOptions {
 /** Who a request is counted against: its key, or its client IP when it has no valid key. */
 export type RateLimitSubject = { keyId: string } | { ip: string | undefined };
 
-export type ApplyRateLimit = (req: Request, res: Response, subject: RateLimitSubject) => Promise<void>;
+/**
+ * Counts the request and sets the X-RateLimit-* headers. Resolves to the 429 error when the
+ * subject is over its limit, for the caller to throw once the checks that outrank 429 passed.
+ */
+export type ApplyRateLimit = (req: Request, res: Response, subject: RateLimitSubject) => Promise<DomainError | null>;
 
 const subjectProperty = Symbol('rateLimitSubject');
 type RequestWithSubject = Request & { [subjectProperty]?: string };
@@ -37,8 +41,13 @@ export function createRateLimiter(options: RateLimitOptions): ApplyRateLimit {
   return (req, res, subject) => {
     (req as RequestWithSubject)[subjectProperty] =
       'keyId' in subject ? `key:${subject.keyId}` : `ip:${ipKeyGenerator(subject.ip ?? 'unknown')}`;
-    return new Promise<void>((resolve, reject) => {
-      Promise.resolve(limiter(req, res, (error?: unknown) => (error ? reject(error) : resolve()))).catch(reject);
+    return new Promise<DomainError | null>((resolve, reject) => {
+      const done = (error?: unknown) => {
+        if (error instanceof DomainError) resolve(error);
+        else if (error) reject(error);
+        else resolve(null);
+      };
+      Promise.resolve(limiter(req, res, done)).catch(reject);
     });
   };
 }

@@ -9,6 +9,7 @@ const config: Config = {
   // ES module, which Jest's module runtime cannot import inside a test file.
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
+  reporters: ['default', '<rootDir>/test/support/summaryReporter.js'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -3,6 +3,7 @@ import type { Route } from '../src/http/route';
 import { defaultScopes } from '../src/modules/keys/scopes';
 import { ApiKeyModel } from '../src/modules/keys/model';
 import { BucketModel } from '../src/modules/buckets/model';
+import { DataSourceModel } from '../src/modules/sources/model';
 import { createBucket, createBucketKey, createOrganization, createTenant, type Tenant } from './support/tenants';
 import { disconnectDatabase, startTestApp, type TestApp } from './support/testApp';
 
@@ -77,6 +78,28 @@ const examples: Record<string, (w: World) => Promise<ExampleRequest>> = {
     const { id } = await createBucketKey(app, tenant.adminKey, tenant.bucketId, 'read');
     return { path: `/api/buckets/${tenant.bucketId}/keys/${id}/rotate`, body: {}, bucketId: tenant.bucketId };
   },
+  'get /api/buckets/:bucketId/sources': async ({ tenant }) => ({
+    path: `/api/buckets/${tenant.bucketId}/sources`,
+    bucketId: tenant.bucketId,
+  }),
+  'post /api/buckets/:bucketId/sources': async ({ tenant }) => ({
+    path: `/api/buckets/${tenant.bucketId}/sources`,
+    body: { name: `matrix source ${Math.random()}`, schema: { temperature: 'number' } },
+    bucketId: tenant.bucketId,
+  }),
+  'get /api/buckets/:bucketId/sources/:sourceId': async ({ tenant }) => ({
+    path: `/api/buckets/${tenant.bucketId}/sources/${await createSource(tenant)}`,
+    bucketId: tenant.bucketId,
+  }),
+  'patch /api/buckets/:bucketId/sources/:sourceId': async ({ tenant }) => ({
+    path: `/api/buckets/${tenant.bucketId}/sources/${await createSource(tenant)}`,
+    body: { description: 'patched' },
+    bucketId: tenant.bucketId,
+  }),
+  'delete /api/buckets/:bucketId/sources/:sourceId': async ({ tenant }) => ({
+    path: `/api/buckets/${tenant.bucketId}/sources/${await createSource(tenant)}`,
+    bucketId: tenant.bucketId,
+  }),
   'get /api/keys': async () => ({ path: '/api/keys' }),
   'post /api/keys': async () => ({ path: '/api/keys', body: { name: 'matrix admin' } }),
   'delete /api/keys/:keyId': async ({ tenant }) => {
@@ -84,6 +107,15 @@ const examples: Record<string, (w: World) => Promise<ExampleRequest>> = {
     return { path: `/api/keys/${res.body.apiKey._id}` };
   },
 };
+
+async function createSource(tenant: Tenant): Promise<string> {
+  const res = await app.http
+    .post(`/api/buckets/${tenant.bucketId}/sources`)
+    .set('X-API-Key', tenant.adminKey)
+    .send({ name: `source ${Math.random()}`, schema: { temperature: 'number' } })
+    .expect(201);
+  return res.body.dataSource._id as string;
+}
 
 const routeId = (route: Route) => `${route.method} ${route.path}`;
 
@@ -131,7 +163,11 @@ function expectedOutcome(route: Route, credential: Credential, example: ExampleR
 }
 
 async function storedCounts() {
-  return { buckets: await BucketModel.countDocuments({}), keys: await ApiKeyModel.countDocuments({}) };
+  return {
+    buckets: await BucketModel.countDocuments({}),
+    keys: await ApiKeyModel.countDocuments({}),
+    sources: await DataSourceModel.countDocuments({}),
+  };
 }
 
 beforeAll(async () => {

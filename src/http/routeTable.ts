@@ -1,6 +1,7 @@
 import { bucketRoutes } from '../modules/buckets/routes';
 import { keyRoutes } from '../modules/keys/routes';
 import { serviceRoutes } from '../modules/service/routes';
+import { sourceRoutes } from '../modules/sources/routes';
 import { openApiRoute } from './openApiDocument';
 import type { Route } from './route';
 
@@ -13,4 +14,5 @@ export const routeTable: readonly Route[] = [
   openApiRoute(() => routeTable),
   ...bucketRoutes,
   ...keyRoutes,
+  ...sourceRoutes,
 ];

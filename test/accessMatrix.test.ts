@@ -4,6 +4,7 @@ import { defaultScopes } from '../src/modules/keys/scopes';
 import { ApiKeyModel } from '../src/modules/keys/model';
 import { BucketModel } from '../src/modules/buckets/model';
 import { DataSourceModel } from '../src/modules/sources/model';
+import { DataPointModel } from '../src/modules/points/model';
 import { createBucket, createBucketKey, createOrganization, createTenant, type Tenant } from './support/tenants';
 import { disconnectDatabase, startTestApp, type TestApp } from './support/testApp';
 
@@ -100,6 +101,16 @@ const examples: Record<string, (w: World) => Promise<ExampleRequest>> = {
     path: `/api/buckets/${tenant.bucketId}/sources/${await createSource(tenant)}`,
     bucketId: tenant.bucketId,
   }),
+  'post /api/data': async ({ tenant }) => ({
+    path: '/api/data',
+    body: { bucketId: tenant.bucketId, dataSourceId: await createSource(tenant), values: { temperature: 21.5 } },
+    bucketId: tenant.bucketId,
+  }),
+  'post /api/data/batch': async ({ tenant }) => ({
+    path: '/api/data/batch',
+    body: { bucketId: tenant.bucketId, dataPoints: [{ dataSourceId: await createSource(tenant), values: { temperature: 1 } }] },
+    bucketId: tenant.bucketId,
+  }),
   'get /api/keys': async () => ({ path: '/api/keys' }),
   'post /api/keys': async () => ({ path: '/api/keys', body: { name: 'matrix admin' } }),
   'delete /api/keys/:keyId': async ({ tenant }) => {
@@ -167,6 +178,7 @@ async function storedCounts() {
     buckets: await BucketModel.countDocuments({}),
     keys: await ApiKeyModel.countDocuments({}),
     sources: await DataSourceModel.countDocuments({}),
+    points: await DataPointModel.countDocuments({}),
   };
 }
 

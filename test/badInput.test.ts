@@ -319,22 +319,26 @@ describe('bodies with __proto__ or constructor keys', () => {
   });
 
   /** Raw JSON members, so the dangerous key is really in the text the server parses. */
-  const dangerousMembers: [string, string, string][] = [
-    ['a __proto__ object', `"__proto__":{"${marker}":true}`, '__proto__'],
-    ['a __proto__ overriding a field', '"__proto__":{"retentionDays":1,"type":"admin"}', '__proto__'],
-    ['a null __proto__', '"__proto__":null', '__proto__'],
-    ['constructor.prototype', `"constructor":{"prototype":{"${marker}":true}}`, 'constructor'],
-    ['a constructor string', '"constructor":"Object"', 'constructor'],
+  const dangerousMembers: [string, string, (string | number)[][]][] = [
+    ['a __proto__ object', `"__proto__":{"${marker}":true}`, [['body', '__proto__']]],
+    ['a __proto__ overriding a field', '"__proto__":{"retentionDays":1,"type":"admin"}', [['body', '__proto__']]],
+    ['a null __proto__', '"__proto__":null', [['body', '__proto__']]],
+    [
+      'constructor.prototype',
+      `"constructor":{"prototype":{"${marker}":true}}`,
+      [['body', 'constructor'], ['body', 'constructor', 'prototype']],
+    ],
+    ['a constructor string', '"constructor":"Object"', [['body', 'constructor']]],
   ];
 
   const cases = endpointLabels.flatMap((label) => dangerousMembers.map(([what]) => [label, what] as const));
 
   it.each(cases)('%s with %s → 400 naming the key, prototype untouched', async (label, what) => {
     const { method, path, valid } = endpoint(label);
-    const [, member, field] = dangerousMembers.find(([candidate]) => candidate === what)!;
+    const [, member, paths] = dangerousMembers.find(([candidate]) => candidate === what)!;
     const raw = `{${[...Object.entries(valid).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`), member].join(',')}}`;
     const res = await withNothingWritten(() => sendRaw(method, path, raw));
-    expectValidationError(res, [['body', field]]);
+    expectValidationError(res, paths);
   });
 
   it('__proto__ first, before the valid fields → 400 naming it', async () => {
@@ -343,10 +347,10 @@ describe('bodies with __proto__ or constructor keys', () => {
     expectValidationError(res, [['body', '__proto__']]);
   });
 
-  it('__proto__ nested inside a field → 400 naming that field', async () => {
+  it('__proto__ nested inside a field → 400 naming that field and the key', async () => {
     const raw = `{"name":{"__proto__":{"${marker}":true}}}`;
     const res = await withNothingWritten(() => sendRaw('post', '/api/buckets', raw));
-    expectValidationError(res, [['body', 'name']]);
+    expectValidationError(res, [['body', 'name'], ['body', 'name', '__proto__']]);
   });
 });
 

@@ -16,8 +16,9 @@ function hasBody(req: Request): boolean {
 
 /**
  * Every route runs the same story, in the outcome order of api.md §1:
- * authenticate (401), authorize (403), path IDs (400), bucket (404), rate limit (429),
- * then the request's query and body (400), then the use case. Bodies are read only
+ * authenticate (401), authorize (403), path IDs (400), body parsing (400/413/415; a
+ * bucket may be named in the body), bucket (404), rate limit (429), then the request's
+ * query and body against their schemas (400), then the use case. Bodies are read only
  * after the key is checked, so an anonymous caller cannot make the server parse 1 MB.
  */
 const runMiddleware = (middleware: RequestHandler, req: Request, res: Response): Promise<void> =>
@@ -44,13 +45,13 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
     const rateLimited = await applyRateLimit(req, res, key ? { keyId: key.id } : { ip: req.ip });
     if (key && access.kind === 'key') authorizeScope(access, key);
     const params = parseOrThrow('params', request.params, req.params);
-    if (key && access.kind === 'key' && access.bucket) bucket = await resolveBucket(req, access.bucket, key);
-    if (rateLimited) throw rateLimited;
-
     if (request.body && hasBody(req)) {
       if (!req.is(jsonTypes)) throw new DomainError('UNSUPPORTED_MEDIA_TYPE');
       await runMiddleware(parseJson, req, res);
     }
+    if (key && access.kind === 'key' && access.bucket) bucket = await resolveBucket(req, access.bucket, key);
+    if (rateLimited) throw rateLimited;
+
     const query = parseOrThrow('query', request.query, req.query);
     const body = parseOrThrow('body', request.body, req.body ?? {});
     const requestId = res.locals.requestId as string;

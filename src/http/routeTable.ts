@@ -1,5 +1,6 @@
 import { bucketRoutes } from '../modules/buckets/routes';
 import { keyRoutes } from '../modules/keys/routes';
+import { pointRoutes } from '../modules/points/routes';
 import { serviceRoutes } from '../modules/service/routes';
 import { sourceRoutes } from '../modules/sources/routes';
 import { openApiRoute } from './openApiDocument';
@@ -15,4 +16,5 @@ export const routeTable: readonly Route[] = [
   ...bucketRoutes,
   ...keyRoutes,
   ...sourceRoutes,
+  ...pointRoutes,
 ];

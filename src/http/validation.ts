@@ -14,6 +14,26 @@ function toIssues(location: Location, error: z.ZodError): ValidationIssue[] {
   });
 }
 
+const reservedKeys = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Reserved keys anywhere in a body, with their paths. zod's records silently drop a
+ * `__proto__` key, so without this a field named so would vanish instead of being refused.
+ */
+function reservedKeyIssues(input: unknown, path: (string | number)[], depth = 0): ValidationIssue[] {
+  if (typeof input !== 'object' || input === null || depth > 32) return [];
+  return Object.keys(input).flatMap((key) => {
+    const here = [...path, Array.isArray(input) ? Number(key) : key];
+    const own = reservedKeys.has(key) ? [{ path: here, message: `Reserved key "${key}" is not allowed` }] : [];
+    return [...own, ...reservedKeyIssues((input as Record<string, unknown>)[key], here, depth + 1)];
+  });
+}
+
+function mergeByPath(first: ValidationIssue[], second: ValidationIssue[]): ValidationIssue[] {
+  const seen = new Set(first.map((issue) => JSON.stringify(issue.path)));
+  return [...first, ...second.filter((issue) => !seen.has(JSON.stringify(issue.path)))];
+}
+
 export function parseOrThrow<S extends z.ZodType>(
   location: Location,
   schema: S | undefined,
@@ -21,10 +41,12 @@ export function parseOrThrow<S extends z.ZodType>(
 ): z.output<S> | undefined {
   if (!schema) return undefined;
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  if (location === 'params') {
+  const reserved = location === 'body' ? reservedKeyIssues(input, ['body']) : [];
+  if (result.success && reserved.length === 0) return result.data;
+  if (!result.success && location === 'params') {
     // A malformed ID in the path has one documented answer: "Invalid <thing> ID format".
     throw new DomainError('INVALID_ID', result.error.issues[0]?.message);
   }
-  throw new DomainError('VALIDATION_FAILED', undefined, toIssues(location, result.error));
+  const schemaIssues = result.success ? [] : toIssues(location, result.error);
+  throw new DomainError('VALIDATION_FAILED', undefined, mergeByPath(schemaIssues, reserved));
 }

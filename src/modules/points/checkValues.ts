@@ -1,0 +1,38 @@
+import type { ValidationIssue } from '../../shared/errors';
+import type { FieldDefinition } from '../sources/model';
+import type { FieldValue } from './model';
+
+const matchesType = (value: unknown, definition: FieldDefinition): boolean => {
+  switch (definition.type) {
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'string':
+      return typeof value === 'string' && value.length <= 1024;
+    case 'boolean':
+      return typeof value === 'boolean';
+  }
+};
+
+/**
+ * Checks a point's values against its data source's field schema: every field must be
+ * declared and of the declared type; a subset of the fields is fine. Returns the issues
+ * (paths under `pathPrefix`), empty when the values are good.
+ */
+export function checkValues(
+  values: Record<string, unknown>,
+  schema: Record<string, FieldDefinition>,
+  pathPrefix: (string | number)[],
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const [field, value] of Object.entries(values)) {
+    const definition = Object.hasOwn(schema, field) ? schema[field] : undefined;
+    if (!definition) {
+      issues.push({ path: [...pathPrefix, field], message: `Unknown field "${field}" for this data source` });
+    } else if (!matchesType(value, definition)) {
+      issues.push({ path: [...pathPrefix, field], message: `Expected ${definition.type === 'number' ? 'a finite number' : `a ${definition.type}`}` });
+    }
+  }
+  return issues;
+}
+
+export const asFieldValues = (values: Record<string, unknown>) => values as Record<string, FieldValue>;

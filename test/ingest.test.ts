@@ -1,0 +1,211 @@
+import { Types } from 'mongoose';
+import { DataPointModel } from '../src/modules/points/model';
+import { createBucket, createTenant, type Tenant } from './support/tenants';
+import { useTestApp } from './support/testApp';
+
+const app = useTestApp();
+
+async function createSource(tenant: Tenant, bucketId = tenant.bucketId, schema: object = { temperature: 'number', label: 'string', ok: 'boolean' }) {
+  const res = await app()
+    .http.post(`/api/buckets/${bucketId}/sources`)
+    .set('X-API-Key', tenant.adminKey)
+    .send({ name: `source ${new Types.ObjectId().toHexString()}`, schema })
+    .expect(201);
+  return res.body.dataSource._id as string;
+}
+
+const storedPoints = (bucketId: string) => DataPointModel.find({ bucketId: new Types.ObjectId(bucketId) }).lean();
+
+describe('POST /api/data', () => {
+  it('stores a point and answers with it once the database acknowledged it', async () => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const res = await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.writeKey)
+      .send({
+        bucketId: tenant.bucketId,
+        dataSourceId,
+        timestamp: '2024-03-01T12:00:00.123+02:00',
+        values: { temperature: 21.5, label: 'north', ok: true },
+        metadata: { room: 'kitchen', floor: 1 },
+      })
+      .expect(201);
+    expect(res.body).toEqual({
+      message: 'Data point ingested successfully',
+      dataPoint: {
+        _id: expect.stringMatching(/^[0-9a-f]{24}$/),
+        bucketId: tenant.bucketId,
+        dataSourceId,
+        timestamp: '2024-03-01T10:00:00.123Z',
+        values: { temperature: 21.5, label: 'north', ok: true },
+        metadata: { room: 'kitchen', floor: 1 },
+        createdAt: expect.any(String),
+      },
+    });
+    const [stored] = await storedPoints(tenant.bucketId);
+    expect(stored?._id.toHexString()).toBe(res.body.dataPoint._id);
+    expect(stored?.timestamp).toEqual(new Date('2024-03-01T10:00:00.123Z'));
+    expect(stored?.dataSourceId).toEqual(new Types.ObjectId(dataSourceId));
+    expect(stored?.values).toEqual({ temperature: 21.5, label: 'north', ok: true });
+  });
+
+  it('uses the server time when the timestamp is missing, and accepts a subset of fields', async () => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const before = Date.now();
+    const res = await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.adminKey)
+      .send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature: -3 } })
+      .expect(201);
+    const timestamp = new Date(res.body.dataPoint.timestamp).getTime();
+    expect(timestamp).toBeGreaterThanOrEqual(before);
+    expect(timestamp).toBeLessThanOrEqual(Date.now());
+    expect(res.body.dataPoint.metadata).toEqual({});
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(1);
+  });
+
+  const badPoints: [string, (source: string) => object | string, (string | number)[], RegExp?][] = [
+    ['an undeclared field', (s) => ({ dataSourceId: s, values: { pressure: 1013 } }), ['body', 'values', 'pressure']],
+    ['a string where a number is declared', (s) => ({ dataSourceId: s, values: { temperature: '21' } }), ['body', 'values', 'temperature']],
+    ['an object where a number is declared', (s) => ({ dataSourceId: s, values: { temperature: { $gt: 0 } } }), ['body', 'values', 'temperature']],
+    ['a number where a boolean is declared', (s) => ({ dataSourceId: s, values: { ok: 1 } }), ['body', 'values', 'ok']],
+    ['a timestamp 2 hours ahead', (s) => ({ dataSourceId: s, values: { temperature: 1 }, timestamp: new Date(Date.now() + 7_200_000).toISOString() }), ['body', 'timestamp'], /1 hour in the future/],
+    ['a timestamp before 1970', (s) => ({ dataSourceId: s, values: { temperature: 1 }, timestamp: '1969-12-31T23:59:59Z' }), ['body', 'timestamp'], /before 1970/],
+    ['a timestamp without an offset', (s) => ({ dataSourceId: s, values: { temperature: 1 }, timestamp: '2024-01-01T00:00:00' }), ['body', 'timestamp']],
+    ['empty values', (s) => ({ dataSourceId: s, values: {} }), ['body', 'values']],
+    ['a $-prefixed metadata key', (s) => ({ dataSourceId: s, values: { temperature: 1 }, metadata: { $where: 'x' } }), ['body', 'metadata', '$where']],
+    ['nested metadata', (s) => ({ dataSourceId: s, values: { temperature: 1 }, metadata: { room: { name: 'x' } } }), ['body', 'metadata', 'room']],
+    ['a malformed data source id', () => ({ dataSourceId: 'nope', values: { temperature: 1 } }), ['body', 'dataSourceId']],
+  ];
+
+  it.each(badPoints)('rejects %s with 400 naming the path, storing nothing', async (...[, point, path, message]) => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const res = await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.writeKey)
+      .send({ bucketId: tenant.bucketId, ...(point(dataSourceId) as object) })
+      .expect(400);
+    expect(res.body.error).toBe('Validation Error');
+    const issue = res.body.details.find((d: { path: unknown[] }) => JSON.stringify(d.path) === JSON.stringify(path));
+    expect(issue).toBeDefined();
+    if (message) expect(issue.message).toMatch(message);
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
+  });
+
+  it('rejects a number too large for a double (1e400) with 400', async () => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const res = await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.writeKey)
+      .set('Content-Type', 'application/json')
+      .send(`{"bucketId":"${tenant.bucketId}","dataSourceId":"${dataSourceId}","values":{"temperature":1e400}}`)
+      .expect(400);
+    expect(res.body.details[0].path).toEqual(['body', 'values', 'temperature']);
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
+  });
+
+  it('answers 404 for a data source of another bucket', async () => {
+    const tenant = await createTenant(app());
+    const otherBucket = await createBucket(app(), tenant.adminKey);
+    const foreignSource = await createSource(tenant, otherBucket);
+    const res = await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.writeKey)
+      .send({ bucketId: tenant.bucketId, dataSourceId: foreignSource, values: { temperature: 1 } })
+      .expect(404);
+    expect(res.body).toEqual({ error: 'Not Found', message: 'Data source not found', requestId: res.headers['x-request-id'] });
+    expect(await DataPointModel.countDocuments({ dataSourceId: new Types.ObjectId(foreignSource) })).toBe(0);
+  });
+
+  it('refuses read keys with 403 and stores nothing', async () => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const res = await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.readKey)
+      .send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature: 1 } })
+      .expect(403);
+    expect(res.body.message).toBe('Only Admin and Write keys can ingest data');
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
+  });
+});
+
+describe('POST /api/data/batch', () => {
+  it('stores points of several data sources of one bucket', async () => {
+    const tenant = await createTenant(app());
+    const [a, b] = [await createSource(tenant), await createSource(tenant)];
+    const dataPoints = [
+      { dataSourceId: a, timestamp: '2024-01-01T00:00:00Z', values: { temperature: 1 } },
+      { dataSourceId: b, timestamp: '2024-01-01T00:01:00Z', values: { temperature: 2 }, metadata: { room: 'hall' } },
+      { dataSourceId: a, values: { label: 'x' } },
+    ];
+    const res = await app()
+      .http.post('/api/data/batch')
+      .set('X-API-Key', tenant.writeKey)
+      .send({ bucketId: tenant.bucketId, dataPoints })
+      .expect(201);
+    expect(res.body).toEqual({ message: 'Batch ingested successfully', inserted: 3 });
+    const stored = await storedPoints(tenant.bucketId);
+    expect(stored).toHaveLength(3);
+    expect(stored.filter((p) => p.dataSourceId.toHexString() === a)).toHaveLength(2);
+  });
+
+  it('stores nothing when one point of 1000 is bad, and names that point', async () => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const dataPoints = Array.from({ length: 1000 }, (_, i) => ({
+      dataSourceId,
+      timestamp: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
+      values: { temperature: i === 517 ? 'hot' : i },
+    }));
+    const res = await app()
+      .http.post('/api/data/batch')
+      .set('X-API-Key', tenant.writeKey)
+      .send({ bucketId: tenant.bucketId, dataPoints })
+      .expect(400);
+    expect(res.body.details).toEqual([{ path: ['body', 'dataPoints', 517, 'values', 'temperature'], message: 'Expected a finite number' }]);
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
+  });
+
+  it('lists every bad point, including unknown data sources', async () => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const res = await app()
+      .http.post('/api/data/batch')
+      .set('X-API-Key', tenant.writeKey)
+      .send({
+        bucketId: tenant.bucketId,
+        dataPoints: [
+          { dataSourceId, values: { temperature: 1 } },
+          { dataSourceId, values: { nope: 1 } },
+          { dataSourceId: new Types.ObjectId().toHexString(), values: { temperature: 1 } },
+        ],
+      })
+      .expect(400);
+    expect(res.body.details.map((d: { path: unknown[] }) => d.path)).toEqual([
+      ['body', 'dataPoints', 1, 'values', 'nope'],
+      ['body', 'dataPoints', 2, 'dataSourceId'],
+    ]);
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
+  });
+
+  it.each([
+    ['no points', 0],
+    ['1001 points', 1001],
+  ])('rejects %s with 400', async (_case, count) => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const dataPoints = Array.from({ length: count }, () => ({ dataSourceId, values: { temperature: 1 } }));
+    const res = await app()
+      .http.post('/api/data/batch')
+      .set('X-API-Key', tenant.writeKey)
+      .send({ bucketId: tenant.bucketId, dataPoints })
+      .expect(400);
+    expect(res.body.details[0].path).toEqual(['body', 'dataPoints']);
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
+  });
+});

@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import { DomainError } from '../../shared/errors';
-import { isDuplicateKeyError } from '../../db/isDuplicateKeyError';
+import { assertNoClash, rethrowDuplicateAs } from '../../db/uniqueness';
 import { toObjectId } from '../../shared/objectId';
 import { BucketModel, type BucketRecord } from './model';
 
@@ -19,15 +19,9 @@ export async function listBuckets(organizationId: string, page: { limit: number;
   return { buckets, pagination: { ...page, total, hasMore: page.offset + buckets.length < total } };
 }
 
-/** The unique index enforces this on MongoDB; the embedded fallback does not, hence the read. */
-async function assertNameFree(organizationId: Types.ObjectId, name: string, exceptId?: Types.ObjectId) {
-  const clash = await BucketModel.exists({ organizationId, name, ...(exceptId ? { _id: { $ne: exceptId } } : {}) });
-  if (clash) throw new DomainError('BUCKET_NAME_TAKEN');
-}
-
-const rethrowDuplicateAsNameTaken = (error: unknown): never => {
-  throw isDuplicateKeyError(error) ? new DomainError('BUCKET_NAME_TAKEN') : error;
-};
+const assertNameFree = (organizationId: Types.ObjectId, name: string, exceptId?: Types.ObjectId) =>
+  assertNoClash(BucketModel, { organizationId, name }, 'BUCKET_NAME_TAKEN', exceptId);
+const rethrowDuplicateAsNameTaken = rethrowDuplicateAs('BUCKET_NAME_TAKEN');
 
 export async function createBucket(organizationId: string, input: NewBucket): Promise<BucketRecord> {
   const orgId = toObjectId(organizationId);

@@ -1,5 +1,5 @@
 import mongoose, { type Types } from 'mongoose';
-import { isDuplicateKeyError } from '../../db/isDuplicateKeyError';
+import { assertNoClash, rethrowDuplicateAs } from '../../db/uniqueness';
 import { collections } from '../../shared/collections';
 import { DomainError } from '../../shared/errors';
 import { toObjectId } from '../../shared/objectId';
@@ -25,15 +25,9 @@ export async function findDataSource(bucket: BucketRecord, sourceId: string): Pr
   return source;
 }
 
-/** The unique index enforces this on MongoDB; the embedded fallback does not, hence the read. */
-async function assertNameFree(bucketId: Types.ObjectId, name: string, exceptId?: Types.ObjectId) {
-  const clash = await DataSourceModel.exists({ bucketId, name, ...(exceptId ? { _id: { $ne: exceptId } } : {}) });
-  if (clash) throw new DomainError('DATA_SOURCE_NAME_TAKEN');
-}
-
-const rethrowDuplicateAsNameTaken = (error: unknown): never => {
-  throw isDuplicateKeyError(error) ? new DomainError('DATA_SOURCE_NAME_TAKEN') : error;
-};
+const assertNameFree = (bucketId: Types.ObjectId, name: string, exceptId?: Types.ObjectId) =>
+  assertNoClash(DataSourceModel, { bucketId, name }, 'DATA_SOURCE_NAME_TAKEN', exceptId);
+const rethrowDuplicateAsNameTaken = rethrowDuplicateAs('DATA_SOURCE_NAME_TAKEN');
 
 export async function createDataSource(bucket: BucketRecord, input: NewDataSource): Promise<DataSourceRecord> {
   await assertNameFree(bucket._id, input.name);

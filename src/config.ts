@@ -28,6 +28,8 @@ export const configSchema = z.object({
   LAST_USED_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   VERIFIED_KEY_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10),
+  RETENTION_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   TRUST_PROXY: booleanFromEnv.default(false),
 });

@@ -7,6 +7,7 @@ import { ensureIndexes } from './db/ensureIndexes';
 import { startDatabase } from './db/startDatabase';
 import { createLogger } from './logger';
 import { bootstrapOrganization } from './modules/organizations/bootstrap';
+import { scheduleRetention } from './modules/points/retention';
 import { installGracefulShutdown } from './shutdown';
 
 function loadConfigOrExit(): Config {
@@ -56,11 +57,13 @@ async function main(): Promise<void> {
     logger.info({ port, host: config.HOST }, 'dakkio-server listening');
     if (bootstrap.action === 'created-organization') announceAdminKey(bootstrap.adminKey, port);
   });
+  const stopRetention = scheduleRetention(config.RETENTION_INTERVAL_MS, config.RETENTION_BATCH_SIZE, logger);
   installGracefulShutdown({
     server,
     logger,
     deadlineMs: config.SHUTDOWN_TIMEOUT_MS,
     release: async () => {
+      stopRetention();
       await mongoose.disconnect();
       await database.stop();
     },

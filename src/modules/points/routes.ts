@@ -1,14 +1,13 @@
 import { defineRoute } from '../../http/route';
+import { deleteRange } from './deleteRange.service';
 import { ingestBatch, ingestPoint } from './ingest.service';
 import { toDataPointResponse } from './presenters';
+import { deleteRangeBody, deleteRangeOut, queryBody, queryOut } from './query.schemas';
+import { queryPoints } from './query.service';
 import { ingestBatchBody, ingestBatchOut, ingestPointBody, ingestPointOut } from './schemas';
 
-const ingestAccess = {
-  kind: 'key',
-  scope: 'data:write',
-  deniedMessage: 'Only Admin and Write keys can ingest data',
-  bucket: { from: 'body', field: 'bucketId' },
-} as const;
+const inBody = { from: 'body', field: 'bucketId' } as const;
+const ingestAccess = { kind: 'key', scope: 'data:write', deniedMessage: 'Only Admin and Write keys can ingest data', bucket: inBody } as const;
 
 export const pointRoutes = [
   defineRoute({
@@ -36,5 +35,25 @@ export const pointRoutes = [
       message: 'Batch ingested successfully',
       inserted: await ingestBatch(bucket, body.dataPoints),
     }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/data/query',
+    summary: 'Query points over a time range, raw or aggregated (auto-downsampled past 500 points)',
+    tag: 'Data',
+    access: { kind: 'key', scope: 'data:read', deniedMessage: 'Insufficient permissions', bucket: inBody },
+    request: { body: queryBody },
+    response: { status: 200, schema: queryOut, description: 'The matching points or interval rows' },
+    handler: async ({ bucket, body }) => queryPoints(bucket, body),
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/api/data',
+    summary: 'Delete the points of a time range',
+    tag: 'Data',
+    access: { kind: 'key', scope: 'data:write', deniedMessage: 'Only Admin and Write keys can delete data', bucket: inBody },
+    request: { body: deleteRangeBody },
+    response: { status: 200, schema: deleteRangeOut, description: 'How many points were deleted' },
+    handler: async ({ bucket, body }) => ({ message: 'Data deleted successfully', deleted: await deleteRange(bucket, body) }),
   }),
 ];

@@ -111,6 +111,25 @@ const examples: Record<string, (w: World) => Promise<ExampleRequest>> = {
     body: { bucketId: tenant.bucketId, dataPoints: [{ dataSourceId: await createSource(tenant), values: { temperature: 1 } }] },
     bucketId: tenant.bucketId,
   }),
+  'post /api/data/query': async ({ tenant }) => ({
+    path: '/api/data/query',
+    body: { bucketId: tenant.bucketId },
+    bucketId: tenant.bucketId,
+  }),
+  'delete /api/data': async ({ tenant }) => {
+    // A point in the range, so a refused delete can be seen to have deleted nothing.
+    const dataSourceId = await createSource(tenant);
+    await app.http
+      .post('/api/data')
+      .set('X-API-Key', tenant.adminKey)
+      .send({ bucketId: tenant.bucketId, dataSourceId, timestamp: '2024-01-01T12:00:00Z', values: { temperature: 1 } })
+      .expect(201);
+    return {
+      path: '/api/data',
+      body: { bucketId: tenant.bucketId, dataSourceId, startTime: '2024-01-01T00:00:00Z', endTime: '2024-01-02T00:00:00Z' },
+      bucketId: tenant.bucketId,
+    };
+  },
   'get /api/keys': async () => ({ path: '/api/keys' }),
   'post /api/keys': async () => ({ path: '/api/keys', body: { name: 'matrix admin' } }),
   'delete /api/keys/:keyId': async ({ tenant }) => {

@@ -209,3 +209,94 @@ describe('POST /api/data/batch', () => {
     expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
   });
 });
+
+describe('Idempotency-Key on POST /api/data and /api/data/batch', () => {
+  it('answers a retry with the first response and stores the point once', async () => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const send = () =>
+      app()
+        .http.post('/api/data')
+        .set('X-API-Key', tenant.writeKey)
+        .set('Idempotency-Key', 'reading-42')
+        .send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature: 20 } })
+        .expect(201);
+    const first = await send();
+    const retry = await send();
+    expect(retry.body).toEqual(first.body);
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(1);
+  });
+
+  it('stores a retried batch once', async () => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const body = { bucketId: tenant.bucketId, dataPoints: [1, 2, 3].map((v) => ({ dataSourceId, values: { temperature: v } })) };
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const res = await app().http.post('/api/data/batch').set('X-API-Key', tenant.writeKey).set('Idempotency-Key', 'batch-7').send(body).expect(201);
+      expect(res.body).toEqual({ message: 'Batch ingested successfully', inserted: 3 });
+    }
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(3);
+  });
+
+  it('refuses the same key with a different body with 409 and stores nothing new', async () => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const post = (temperature: number) =>
+      app()
+        .http.post('/api/data')
+        .set('X-API-Key', tenant.writeKey)
+        .set('Idempotency-Key', 'same-key')
+        .send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature } });
+    await post(1).expect(201);
+    const res = await post(2).expect(409);
+    expect(res.body).toEqual({
+      error: 'Conflict',
+      message: 'This Idempotency-Key was already used with a different request',
+      requestId: res.headers['x-request-id'],
+    });
+    const stored = await storedPoints(tenant.bucketId);
+    expect(stored.map((p) => p.values)).toEqual([{ temperature: 1 }]);
+  });
+
+  it('stores once when the same request races itself', async () => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        app()
+          .http.post('/api/data')
+          .set('X-API-Key', tenant.writeKey)
+          .set('Idempotency-Key', 'race')
+          .send({ bucketId: tenant.bucketId, dataSourceId, timestamp: '2026-01-01T00:00:00Z', values: { temperature: 5 } }),
+      ),
+    );
+    // Each answer is the first response or "still being processed"; never a second write.
+    for (const res of responses) expect([201, 409]).toContain(res.status);
+    expect(responses.some((res) => res.status === 201)).toBe(true);
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(1);
+  });
+
+  it('keeps keys of different buckets apart, and does not replay a failed request', async () => {
+    const tenant = await createTenant(app());
+    const other = await createTenant(app());
+    const [source, otherSource] = [await createSource(tenant), await createSource(other)];
+    await app().http.post('/api/data').set('X-API-Key', tenant.writeKey).set('Idempotency-Key', 'k').send({ bucketId: tenant.bucketId, dataSourceId: source, values: { temperature: 'bad' } }).expect(400);
+    await app().http.post('/api/data').set('X-API-Key', tenant.writeKey).set('Idempotency-Key', 'k').send({ bucketId: tenant.bucketId, dataSourceId: source, values: { temperature: 1 } }).expect(201);
+    await app().http.post('/api/data').set('X-API-Key', other.writeKey).set('Idempotency-Key', 'k').send({ bucketId: other.bucketId, dataSourceId: otherSource, values: { temperature: 1 } }).expect(201);
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(1);
+    expect(await storedPoints(other.bucketId)).toHaveLength(1);
+  });
+
+  it('rejects an Idempotency-Key with control characters or over 255 characters', async () => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const res = await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.writeKey)
+      .set('Idempotency-Key', 'k'.repeat(256))
+      .send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature: 1 } })
+      .expect(400);
+    expect(res.body.details[0].path).toEqual(['headers', 'idempotency-key']);
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
+  });
+});

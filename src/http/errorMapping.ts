@@ -21,6 +21,8 @@ export const httpErrorByCode: Record<ErrorCode, HttpError> = {
   DATA_SOURCE_NOT_FOUND: { status: 404, error: 'Not Found', message: 'Data source not found', exposeMessage: false },
   BUCKET_NAME_TAKEN: { status: 409, error: 'Conflict', message: 'A bucket with this name already exists', exposeMessage: false },
   DATA_SOURCE_NAME_TAKEN: { status: 409, error: 'Conflict', message: 'A data source with this name already exists in this bucket', exposeMessage: false },
+  IDEMPOTENCY_KEY_REUSED: { status: 409, error: 'Conflict', message: 'This Idempotency-Key was already used with a different request', exposeMessage: false },
+  IDEMPOTENCY_IN_PROGRESS: { status: 409, error: 'Conflict', message: 'A request with this Idempotency-Key is still being processed', exposeMessage: false },
   LAST_ADMIN_KEY: { status: 409, error: 'Conflict', message: 'Cannot delete the last admin key', exposeMessage: false },
   PAYLOAD_TOO_LARGE: { status: 413, error: 'Payload Too Large', message: 'Request body is too large', exposeMessage: true },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'Unsupported Media Type', message: 'Content-Type must be application/json', exposeMessage: true },

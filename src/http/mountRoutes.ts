@@ -54,8 +54,9 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
 
     const query = parseOrThrow('query', request.query, req.query);
     const body = parseOrThrow('body', request.body, req.body ?? {});
+    const headers = parseOrThrow('headers', request.headers, req.headers);
     const requestId = res.locals.requestId as string;
-    const result = await route.handler({ params, query, body, key, bucket, requestId, deps });
+    const result = await route.handler({ params, query, body, headers, key, bucket, requestId, deps });
     res.status(route.response.status).json(result);
   };
 }

@@ -19,7 +19,7 @@ const errorBody = {
   },
 };
 
-function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query') {
+function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query' | 'header') {
   if (!(schema instanceof z.ZodObject)) return [];
   return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => ({
     name,
@@ -59,7 +59,11 @@ function operationOf(route: Route) {
     tags: [route.tag],
     security: route.access.kind === 'key' ? [{ ApiKeyHeader: [] }, { BearerKey: [] }] : [],
     ...(route.access.kind === 'key' ? { 'x-required-scope': route.access.scope } : {}),
-    parameters: [...parametersOf(route.request.params, 'path'), ...parametersOf(route.request.query, 'query')],
+    parameters: [
+      ...parametersOf(route.request.params, 'path'),
+      ...parametersOf(route.request.query, 'query'),
+      ...parametersOf(route.request.headers, 'header'),
+    ],
     ...(route.request.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(route.request.body) } } } }
       : {}),

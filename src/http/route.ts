@@ -35,10 +35,12 @@ export type Access =
 type AnySchema = z.ZodType;
 type Output<S> = S extends AnySchema ? z.output<S> : undefined;
 
-export interface RequestContext<A extends Access, P, Q, B> {
+export interface RequestContext<A extends Access, P, Q, B, H = undefined> {
   params: P;
   query: Q;
   body: B;
+  /** Only the headers the route declares a schema for. */
+  headers: H;
   key: A extends { kind: 'key' } ? VerifiedKey : null;
   bucket: A extends { bucket: BucketSource } ? BucketRecord : null;
   requestId: string;
@@ -51,6 +53,7 @@ export interface RouteSpec<
   Q extends AnySchema | undefined,
   B extends AnySchema | undefined,
   R extends AnySchema,
+  H extends AnySchema | undefined = undefined,
 > {
   method: 'get' | 'post' | 'patch' | 'delete';
   /** Express path syntax; the OpenAPI document rewrites `:name` to `{name}`. */
@@ -58,9 +61,9 @@ export interface RouteSpec<
   summary: string;
   tag: string;
   access: A;
-  request?: { params?: P; query?: Q; body?: B };
+  request?: { params?: P; query?: Q; body?: B; headers?: H };
   response: { status: 200 | 201; schema: R; description: string };
-  handler: (ctx: RequestContext<A, Output<P>, Output<Q>, Output<B>>) => Promise<z.input<R>>;
+  handler: (ctx: RequestContext<A, Output<P>, Output<Q>, Output<B>, Output<H>>) => Promise<z.input<R>>;
 }
 
 /** A route with its types erased, as the route table holds it. */
@@ -70,12 +73,12 @@ export interface Route {
   summary: string;
   tag: string;
   access: Access;
-  request: { params?: AnySchema; query?: AnySchema; body?: AnySchema };
+  request: { params?: AnySchema; query?: AnySchema; body?: AnySchema; headers?: AnySchema };
   response: { status: 200 | 201; schema: AnySchema; description: string };
   handler: (ctx: ErasedContext) => Promise<unknown>;
 }
 
-type ErasedContext = Omit<RequestContext<Access, unknown, unknown, unknown>, 'key' | 'bucket'> & {
+type ErasedContext = Omit<RequestContext<Access, unknown, unknown, unknown, unknown>, 'key' | 'bucket'> & {
   key: VerifiedKey | null;
   bucket: BucketRecord | null;
 };
@@ -86,6 +89,7 @@ export function defineRoute<
   Q extends AnySchema | undefined = undefined,
   B extends AnySchema | undefined = undefined,
   R extends AnySchema = AnySchema,
->(spec: RouteSpec<A, P, Q, B, R>): Route {
+  H extends AnySchema | undefined = undefined,
+>(spec: RouteSpec<A, P, Q, B, R, H>): Route {
   return { ...spec, request: spec.request ?? {} } as unknown as Route;
 }

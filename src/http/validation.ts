@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { DomainError, type ValidationIssue } from '../shared/errors';
 
-type Location = 'params' | 'query' | 'body';
+type Location = 'params' | 'query' | 'body' | 'headers';
 
 /** Every problem, not only the first; unknown keys are reported one path each. */
 function toIssues(location: Location, error: z.ZodError): ValidationIssue[] {

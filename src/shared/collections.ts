@@ -9,4 +9,5 @@ export const collections = {
   dataSources: 'datasources',
   dataPoints: 'datapoints',
   alertRules: 'alertrules',
+  idempotencyKeys: 'idempotencykeys',
 } as const;

@@ -1,7 +1,8 @@
-import type { Document } from 'mongodb';
-import type { Types } from 'mongoose';
+import type { mongo, Types } from 'mongoose';
 import { DataPointModel } from './model';
 import type { Aggregation, Interval } from './query.schemas';
+
+type Document = mongo.Document;
 
 export interface AggregateRequest {
   filter: Document;

@@ -1,5 +1,7 @@
-import type { Document } from 'mongodb';
+import type { mongo } from 'mongoose';
 import { DataPointModel, type DataPointRecord } from './model';
+
+type Document = mongo.Document;
 
 export interface FindRequest {
   filter: Document;

@@ -14,8 +14,11 @@ export interface PointInput {
 
 type SourceSchema = Pick<DataSourceRecord, '_id' | 'schema'>;
 
-const buildPoint = (bucket: BucketRecord, source: SourceSchema, input: PointInput, now: Date): DataPointRecord => ({
-  _id: new Types.ObjectId(),
+/** Gives the n-th point of a request its _id; stable across retries of an idempotent request. */
+export type PointIds = ((n: number) => Types.ObjectId) | null;
+
+const buildPoint = (bucket: BucketRecord, source: SourceSchema, input: PointInput, now: Date, id: Types.ObjectId): DataPointRecord => ({
+  _id: id,
   bucketId: bucket._id,
   dataSourceId: source._id,
   timestamp: input.timestamp ?? now,
@@ -26,24 +29,39 @@ const buildPoint = (bucket: BucketRecord, source: SourceSchema, input: PointInpu
 
 const invalid = (issues: ValidationIssue[]) => new DomainError('VALIDATION_FAILED', undefined, issues);
 
+/**
+ * With stable ids, a failed insert whose points are all in the database means an earlier
+ * attempt of this same request stored them. Presence is checked rather than trusting the
+ * error code: the embedded database reports every insert failure as a duplicate key.
+ */
+async function alreadyStored(points: DataPointRecord[]): Promise<boolean> {
+  const present = await DataPointModel.collection.countDocuments({ _id: { $in: points.map((point) => point._id) } });
+  return present === points.length;
+}
+
 /** Stores one point; resolves only once the database acknowledged it. */
-export async function ingestPoint(bucket: BucketRecord, input: PointInput): Promise<DataPointRecord> {
+export async function ingestPoint(bucket: BucketRecord, input: PointInput, ids: PointIds): Promise<DataPointRecord> {
   const source = await DataSourceModel.findOne({ _id: new Types.ObjectId(input.dataSourceId), bucketId: bucket._id })
     .select('schema')
     .lean<SourceSchema>();
   if (!source) throw new DomainError('DATA_SOURCE_NOT_FOUND');
   const issues = checkValues(input.values, source.schema, ['body', 'values']);
   if (issues.length > 0) throw invalid(issues);
-  const point = buildPoint(bucket, source, input, new Date());
-  await DataPointModel.collection.insertOne(point);
+  const point = buildPoint(bucket, source, input, new Date(), ids ? ids(0) : new Types.ObjectId());
+  try {
+    await DataPointModel.collection.insertOne(point);
+  } catch (error) {
+    if (!(ids && (await alreadyStored([point])))) throw error;
+  }
   return point;
 }
 
 /**
  * All or nothing: every point is checked before any is written, and every bad point is
- * reported. Should the database fail part-way, the points that did land are removed again.
+ * reported. Should the database fail part-way, the points that did land are removed again
+ * (or, for an idempotent request, left for the retry to complete).
  */
-export async function ingestBatch(bucket: BucketRecord, inputs: PointInput[]): Promise<number> {
+export async function ingestBatch(bucket: BucketRecord, inputs: PointInput[], ids: PointIds): Promise<number> {
   const sourceIds = [...new Set(inputs.map((input) => input.dataSourceId.toLowerCase()))];
   const sources = await DataSourceModel.find({ _id: { $in: sourceIds.map((id) => new Types.ObjectId(id)) }, bucketId: bucket._id })
     .select('schema')
@@ -62,11 +80,15 @@ export async function ingestBatch(bucket: BucketRecord, inputs: PointInput[]): P
   if (issues.length > 0) throw invalid(issues);
 
   const now = new Date();
-  const points = inputs.map((input) => buildPoint(bucket, sourceById.get(input.dataSourceId.toLowerCase())!, input, now));
+  const points = inputs.map((input, n) =>
+    buildPoint(bucket, sourceById.get(input.dataSourceId.toLowerCase())!, input, now, ids ? ids(n) : new Types.ObjectId()),
+  );
   try {
     await DataPointModel.collection.insertMany(points, { ordered: false });
   } catch (error) {
-    await DataPointModel.collection.deleteMany({ _id: { $in: points.map((point) => point._id) } }).catch(() => undefined);
+    if (ids && (await alreadyStored(points))) return points.length;
+    // Without stable ids a retry would duplicate what landed, so take it back; with them, a retry completes it.
+    if (!ids) await DataPointModel.collection.deleteMany({ _id: { $in: points.map((point) => point._id) } }).catch(() => undefined);
     throw error;
   }
   return points.length;

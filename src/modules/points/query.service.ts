@@ -1,5 +1,4 @@
-import type { Document } from 'mongodb';
-import { Types } from 'mongoose';
+import { Types, type mongo } from 'mongoose';
 import { DomainError } from '../../shared/errors';
 import type { BucketRecord } from '../buckets/model';
 import { DataSourceModel } from '../sources/model';
@@ -9,6 +8,8 @@ import { downsamplingInterval, maxPointsBeforeDownsampling } from './intervals';
 import { toAggregatedPoint, toQueriedPoint } from './presenters';
 import type { Aggregation, Interval, QueryBody } from './query.schemas';
 import { retentionCutoff } from './retention';
+
+type Document = mongo.Document;
 
 type SourceSettings = { _id: Types.ObjectId; downsampling: boolean };
 

@@ -4,7 +4,8 @@ import { ingestBatch, ingestPoint } from './ingest.service';
 import { toDataPointResponse } from './presenters';
 import { deleteRangeBody, deleteRangeOut, queryBody, queryOut } from './query.schemas';
 import { queryPoints } from './query.service';
-import { ingestBatchBody, ingestBatchOut, ingestPointBody, ingestPointOut } from './schemas';
+import { idempotencyHeaders, ingestBatchBody, ingestBatchOut, ingestPointBody, ingestPointOut } from './schemas';
+import { withIdempotency } from '../idempotency/withIdempotency';
 
 const inBody = { from: 'body', field: 'bucketId' } as const;
 const ingestAccess = { kind: 'key', scope: 'data:write', deniedMessage: 'Only Admin and Write keys can ingest data', bucket: inBody } as const;
@@ -16,12 +17,18 @@ export const pointRoutes = [
     summary: 'Ingest one data point',
     tag: 'Data',
     access: ingestAccess,
-    request: { body: ingestPointBody },
+    request: { body: ingestPointBody, headers: idempotencyHeaders },
     response: { status: 201, schema: ingestPointOut, description: 'The stored point (acknowledged by the database)' },
-    handler: async ({ bucket, body }) => ({
-      message: 'Data point ingested successfully',
-      dataPoint: toDataPointResponse(await ingestPoint(bucket, body)),
-    }),
+    handler: async ({ bucket, body, headers }) =>
+      withIdempotency({
+        scope: bucket._id.toHexString(),
+        key: headers['idempotency-key'],
+        request: body,
+        run: async (ids) => ({
+          message: 'Data point ingested successfully',
+          dataPoint: toDataPointResponse(await ingestPoint(bucket, body, ids)),
+        }),
+      }),
   }),
   defineRoute({
     method: 'post',
@@ -29,12 +36,15 @@ export const pointRoutes = [
     summary: 'Ingest 1-1000 data points, all or nothing',
     tag: 'Data',
     access: ingestAccess,
-    request: { body: ingestBatchBody },
+    request: { body: ingestBatchBody, headers: idempotencyHeaders },
     response: { status: 201, schema: ingestBatchOut, description: 'How many points were stored' },
-    handler: async ({ bucket, body }) => ({
-      message: 'Batch ingested successfully',
-      inserted: await ingestBatch(bucket, body.dataPoints),
-    }),
+    handler: async ({ bucket, body, headers }) =>
+      withIdempotency({
+        scope: bucket._id.toHexString(),
+        key: headers['idempotency-key'],
+        request: body,
+        run: async (ids) => ({ message: 'Batch ingested successfully', inserted: await ingestBatch(bucket, body.dataPoints, ids) }),
+      }),
   }),
   defineRoute({
     method: 'post',

@@ -35,6 +35,14 @@ export const ingestBatchBody = z.strictObject({
   dataPoints: z.array(z.strictObject(pointFields)).min(1, 'Give at least one point').max(1000, 'At most 1000 points per batch'),
 });
 
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1-255 visible ASCII characters')
+    .optional()
+    .describe('A retry with the same key within 24 h returns the first response and stores nothing twice'),
+});
+
 const fieldValueOut = z.union([z.number(), z.string(), z.boolean()]);
 export const dataPointOut = z.object({
   _id: z.string(),

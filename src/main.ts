@@ -41,7 +41,8 @@ async function main(): Promise<void> {
     logger.warn('embedded database: data lives in memory and is lost when the server stops; set MONGODB_URI to keep it');
   }
   await connectMongoose({ uri: database.uri, serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS });
-  await ensureIndexes();
+  const { pointsLayout } = await ensureIndexes();
+  logger.info({ pointsLayout }, 'points collection ready');
 
   const bootstrap = await bootstrapOrganization({
     adminKey: config.DAKKIO_BOOTSTRAP_ADMIN_KEY,

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { DataPointModel } from '../src/modules/points/model';
+import { idempotencyRecords } from '../src/modules/idempotency/model';
 import { createBucket, createTenant, type Tenant } from './support/tenants';
 import { useTestApp } from './support/testApp';
 
@@ -285,6 +286,30 @@ describe('Idempotency-Key on POST /api/data and /api/data/batch', () => {
     await app().http.post('/api/data').set('X-API-Key', other.writeKey).set('Idempotency-Key', 'k').send({ bucketId: other.bucketId, dataSourceId: otherSource, values: { temperature: 1 } }).expect(201);
     expect(await storedPoints(tenant.bucketId)).toHaveLength(1);
     expect(await storedPoints(other.bucketId)).toHaveLength(1);
+  });
+
+  it('completes, once, a request whose first attempt died after writing part of its points', async () => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const body = { bucketId: tenant.bucketId, dataPoints: [1, 2, 3].map((v) => ({ dataSourceId, values: { temperature: v } })) };
+    const startedAt = new Date();
+    const post = () => app().http.post('/api/data/batch').set('X-API-Key', tenant.writeKey).set('Idempotency-Key', 'resume-me').send(body);
+    await post().expect(201);
+    // Make it look as if the first attempt stored two points and its process then died.
+    const [first] = await storedPoints(tenant.bucketId);
+    await DataPointModel.deleteOne({ _id: first!._id });
+    const claim = await idempotencyRecords().updateOne(
+      { createdAt: { $gte: startedAt } },
+      { $set: { state: 'pending', createdAt: new Date(Date.now() - 60_000) }, $unset: { response: '' } },
+    );
+    expect(claim.modifiedCount).toBe(1);
+
+    const retry = await post().expect(201);
+    expect(retry.body).toEqual({ message: 'Batch ingested successfully', inserted: 3 });
+    const stored = await storedPoints(tenant.bucketId);
+    expect(stored.map((p) => p.values.temperature).sort()).toEqual([1, 2, 3]);
+    await post().expect(201);
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(3);
   });
 
   it('rejects an Idempotency-Key with control characters or over 255 characters', async () => {

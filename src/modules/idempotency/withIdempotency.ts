@@ -17,19 +17,24 @@ export interface IdempotentRun<T> {
   /** What makes two requests "the same": a retry must send an identical one. */
   request: unknown;
   /**
-   * The work itself. `idFor(n)` gives the n-th document a stable _id derived from the key,
-   * so a retry of work that was partly or wholly written cannot write it twice.
+   * The work itself. `ids.idFor(n)` gives the n-th document a stable _id derived from the
+   * key; `ids.resuming` says an earlier attempt may have written some of them already.
    */
-  run: (idFor: ((n: number) => Types.ObjectId) | null) => Promise<T>;
+  run: (ids: StableIds | null) => Promise<T>;
 }
 
-type Claim = { kind: 'claimed' } | { kind: 'replay'; response: unknown };
+export interface StableIds {
+  idFor: (n: number) => Types.ObjectId;
+  resuming: boolean;
+}
+
+type Claim = { kind: 'claimed'; resuming: boolean } | { kind: 'replay'; response: unknown };
 
 async function claim(id: Types.ObjectId, requestHash: string, now: Date): Promise<Claim> {
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
       await idempotencyRecords().insertOne({ _id: id, requestHash, state: 'pending', createdAt: now });
-      return { kind: 'claimed' };
+      return { kind: 'claimed', resuming: false };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
@@ -43,7 +48,7 @@ async function claim(id: Types.ObjectId, requestHash: string, now: Date): Promis
     if (existing.requestHash !== requestHash) throw new DomainError('IDEMPOTENCY_KEY_REUSED');
     if (existing.state === 'done') return { kind: 'replay', response: existing.response };
     if (age < abandonedClaimMs) throw new DomainError('IDEMPOTENCY_IN_PROGRESS');
-    return { kind: 'claimed' };
+    return { kind: 'claimed', resuming: true };
   }
   throw new DomainError('IDEMPOTENCY_IN_PROGRESS');
 }
@@ -63,7 +68,7 @@ export async function withIdempotency<T>({ scope, key, request, run }: Idempoten
   const idFor = (n: number) => objectIdFrom(`${id.toHexString()}\n${n}`);
   let response: T;
   try {
-    response = await run(idFor);
+    response = await run({ idFor, resuming: claimed.resuming });
   } catch (error) {
     // Let an honest retry start over; documents already written keep their derived _ids.
     await idempotencyRecords().deleteOne({ _id: id, state: 'pending' }).catch(() => undefined);

@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import type { StableIds } from '../idempotency/withIdempotency';
 import { DomainError, type ValidationIssue } from '../../shared/errors';
 import type { BucketRecord } from '../buckets/model';
 import { DataSourceModel, type DataSourceRecord } from '../sources/model';
@@ -14,8 +15,8 @@ export interface PointInput {
 
 type SourceSchema = Pick<DataSourceRecord, '_id' | 'schema'>;
 
-/** Gives the n-th point of a request its _id; stable across retries of an idempotent request. */
-export type PointIds = ((n: number) => Types.ObjectId) | null;
+/** Stable point _ids of an idempotent request; null for a plain one. */
+export type PointIds = StableIds | null;
 
 const buildPoint = (bucket: BucketRecord, source: SourceSchema, input: PointInput, now: Date, id: Types.ObjectId): DataPointRecord => ({
   _id: id,
@@ -29,14 +30,38 @@ const buildPoint = (bucket: BucketRecord, source: SourceSchema, input: PointInpu
 
 const invalid = (issues: ValidationIssue[]) => new DomainError('VALIDATION_FAILED', undefined, issues);
 
+const idsOf = (points: DataPointRecord[]) => points.map((point) => point._id);
+
 /**
  * With stable ids, a failed insert whose points are all in the database means an earlier
  * attempt of this same request stored them. Presence is checked rather than trusting the
  * error code: the embedded database reports every insert failure as a duplicate key.
  */
 async function alreadyStored(points: DataPointRecord[]): Promise<boolean> {
-  const present = await DataPointModel.collection.countDocuments({ _id: { $in: points.map((point) => point._id) } });
-  return present === points.length;
+  return (await DataPointModel.collection.countDocuments({ _id: { $in: idsOf(points) } })) === points.length;
+}
+
+/**
+ * Writes the points, acknowledged. An idempotent request resuming an abandoned attempt
+ * writes only the points that attempt did not, because time-series collections do not
+ * enforce _id uniqueness.
+ */
+async function storePoints(points: DataPointRecord[], ids: PointIds): Promise<void> {
+  let pending = points;
+  if (ids?.resuming) {
+    const stored = await DataPointModel.collection.find({ _id: { $in: idsOf(points) } }, { projection: { _id: 1 } }).toArray();
+    const storedIds = new Set(stored.map((point) => point._id.toHexString()));
+    pending = points.filter((point) => !storedIds.has(point._id.toHexString()));
+  }
+  if (pending.length === 0) return;
+  try {
+    await DataPointModel.collection.insertMany(pending, { ordered: false });
+  } catch (error) {
+    if (ids && (await alreadyStored(pending))) return;
+    // Without stable ids a retry would duplicate what landed, so take it back; with them, a retry completes it.
+    if (!ids) await DataPointModel.collection.deleteMany({ _id: { $in: idsOf(pending) } }).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Stores one point; resolves only once the database acknowledged it. */
@@ -47,19 +72,14 @@ export async function ingestPoint(bucket: BucketRecord, input: PointInput, ids: 
   if (!source) throw new DomainError('DATA_SOURCE_NOT_FOUND');
   const issues = checkValues(input.values, source.schema, ['body', 'values']);
   if (issues.length > 0) throw invalid(issues);
-  const point = buildPoint(bucket, source, input, new Date(), ids ? ids(0) : new Types.ObjectId());
-  try {
-    await DataPointModel.collection.insertOne(point);
-  } catch (error) {
-    if (!(ids && (await alreadyStored([point])))) throw error;
-  }
+  const point = buildPoint(bucket, source, input, new Date(), ids ? ids.idFor(0) : new Types.ObjectId());
+  await storePoints([point], ids);
   return point;
 }
 
 /**
  * All or nothing: every point is checked before any is written, and every bad point is
- * reported. Should the database fail part-way, the points that did land are removed again
- * (or, for an idempotent request, left for the retry to complete).
+ * reported; a database failure part-way is handled by storePoints.
  */
 export async function ingestBatch(bucket: BucketRecord, inputs: PointInput[], ids: PointIds): Promise<number> {
   const sourceIds = [...new Set(inputs.map((input) => input.dataSourceId.toLowerCase()))];
@@ -81,15 +101,8 @@ export async function ingestBatch(bucket: BucketRecord, inputs: PointInput[], id
 
   const now = new Date();
   const points = inputs.map((input, n) =>
-    buildPoint(bucket, sourceById.get(input.dataSourceId.toLowerCase())!, input, now, ids ? ids(n) : new Types.ObjectId()),
+    buildPoint(bucket, sourceById.get(input.dataSourceId.toLowerCase())!, input, now, ids ? ids.idFor(n) : new Types.ObjectId()),
   );
-  try {
-    await DataPointModel.collection.insertMany(points, { ordered: false });
-  } catch (error) {
-    if (ids && (await alreadyStored(points))) return points.length;
-    // Without stable ids a retry would duplicate what landed, so take it back; with them, a retry completes it.
-    if (!ids) await DataPointModel.collection.deleteMany({ _id: { $in: points.map((point) => point._id) } }).catch(() => undefined);
-    throw error;
-  }
+  await storePoints(points, ids);
   return points.length;
 }

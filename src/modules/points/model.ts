@@ -24,7 +24,7 @@ const dataPointSchema = new Schema(
     metadata: { type: Schema.Types.Mixed, default: {} },
     createdAt: { type: Date, required: true },
   },
-  { collection: collections.dataPoints, versionKey: false, minimize: false },
+  { collection: collections.dataPoints, versionKey: false, minimize: false, autoCreate: false },
 );
 dataPointSchema.index({ bucketId: 1, dataSourceId: 1, timestamp: 1 });
 

@@ -7,11 +7,12 @@ import { startServerProcess } from './support/serverProcess';
 
 const readme = readFileSync(path.resolve(__dirname, '../README.md'), 'utf8');
 
-/** The README's shell block that starts with BASE=..., run as written but for the port. */
+/** The README's shell blocks from the one that sets BASE=... on, run as written but for the port. */
 function walkthrough(): string {
-  const block = readme.split('```sh\n').find((part) => part.startsWith('BASE=http://localhost:3000'));
-  if (!block) throw new Error('README has no curl walk-through block');
-  return block.slice(0, block.indexOf('```'));
+  const blocks = readme.split('```sh\n').slice(1).map((part) => part.slice(0, part.indexOf('```')));
+  const first = blocks.findIndex((block) => block.startsWith('BASE=http://localhost:3000'));
+  if (first < 0) throw new Error('README has no curl walk-through block');
+  return blocks.slice(first, first + 2).join('\n');
 }
 
 describe('README curl walk-through', () => {
@@ -31,6 +32,13 @@ describe('README curl walk-through', () => {
       expect(stdout).not.toMatch(/dakkio_[wr]_[0-9A-Za-z]{40}/);
       expect(stdout).toContain('"stats":{"dataSourceCount":0,"dataPointCount":0,"apiKeyCount":2}');
       expect(stdout).toContain('{"error":"Forbidden","message":"Only Admin keys can list API keys"');
+      expect(stdout).toContain('"message":"Data point ingested successfully"');
+      expect(stdout).toContain('{"message":"Batch ingested successfully","inserted":3}');
+      expect(stdout).toMatch(/"timestamp":"2026-01-01T11:15:00.000Z","values":\{"temperature":23\}.*"timestamp":"2026-01-01T10:30:00.000Z"/);
+      expect(stdout).toContain('"timestamp":"2026-01-01T10:00:00.000Z","dataSourceId":');
+      expect(stdout).toContain('"values":{"temperature":19.5},"count":2}');
+      expect(stdout).toContain('"values":{"temperature":23},"count":1}');
+      expect(stdout).toContain('"aggregation":"avg","groupBy":"hour","downsamplingApplied":false');
     } finally {
       await server.stop();
     }

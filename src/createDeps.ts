@@ -2,19 +2,31 @@ import type { Config } from './config';
 import { pingDatabase } from './db/pingDatabase';
 import type { AppDeps } from './http/route';
 import type { Logger } from './logger';
+import { createBucketLookup } from './modules/buckets/bucketLookup';
 import { createLastUsedRecorder } from './modules/keys/lastUsedRecorder';
 import { createKeyVerifier, type KeyVerifierOptions } from './modules/keys/verifyKey';
+import { createGroupCommitter } from './modules/points/groupCommit';
+import { createSourceLookup } from './modules/sources/sourceLookup';
 
-export function createDeps(
-  config: Config,
-  logger: Logger,
-  overrides: { compare?: KeyVerifierOptions['compare'] } = {},
-): AppDeps {
+export interface DepsOverrides {
+  compare?: KeyVerifierOptions['compare'];
+}
+
+export function createDeps(config: Config, logger: Logger, overrides: DepsOverrides = {}): AppDeps & { drainWrites: () => Promise<void> } {
+  const committer = createGroupCommitter({
+    windowMs: config.GROUP_COMMIT_WINDOW_MS,
+    maxPoints: config.GROUP_COMMIT_MAX_POINTS,
+    maxBytes: config.GROUP_COMMIT_MAX_BYTES,
+  });
   return {
     config,
     logger,
     verifyKey: createKeyVerifier({ cacheSize: config.VERIFIED_KEY_CACHE_SIZE, compare: overrides.compare }),
     recordLastUsed: createLastUsedRecorder(config.LAST_USED_WRITE_INTERVAL_MS, logger),
     pingDatabase,
+    loadBucket: createBucketLookup(),
+    loadSource: createSourceLookup(),
+    commitPoint: committer.commit,
+    drainWrites: committer.drain,
   };
 }

@@ -51,7 +51,8 @@ async function main(): Promise<void> {
   });
   if (bootstrap.action === 'ensured-given-key') logger.info('bootstrap admin key from DAKKIO_BOOTSTRAP_ADMIN_KEY installed');
 
-  const app = buildApp(createDeps(config, logger));
+  const deps = createDeps(config, logger);
+  const app = buildApp(deps);
   const server = app.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
     deadlineMs: config.SHUTDOWN_TIMEOUT_MS,
     release: async () => {
       stopRetention();
+      await deps.drainWrites();
       await mongoose.disconnect();
       await database.stop();
     },

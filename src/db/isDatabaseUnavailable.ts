@@ -8,10 +8,14 @@ const unavailableErrorNames = new Set([
   'MongoPoolClearedError',
 ]);
 
+// A bulk write reports a lost connection as its own error type, with the cause in the message.
+const lostConnection = /connection pool .* was cleared|connection .* (closed|reset)|ECONNRESET|ECONNREFUSED|moreToCome/i;
+
 /** True for errors that mean "the database cannot be reached", as opposed to a bad query. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (unavailableErrorNames.has(error.name)) return true;
+  if (error.name === 'MongoBulkWriteError' && lostConnection.test(error.message)) return true;
   // mongoose with bufferCommands=false refuses to queue while disconnected.
   return error.name === 'MongooseError' && /before initial connection|not connected/i.test(error.message);
 }

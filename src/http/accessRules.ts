@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import { DomainError } from '../shared/errors';
-import { isObjectIdHex, toObjectId } from '../shared/objectId';
-import { BucketModel, type BucketRecord } from '../modules/buckets/model';
+import { isObjectIdHex } from '../shared/objectId';
+import type { BatchLookup } from '../db/batchLookup';
+import type { BucketRecord } from '../modules/buckets/model';
 import { defaultScopes } from '../modules/keys/scopes';
 import type { VerifiedKey } from '../modules/keys/verifyKey';
 import type { Access, BucketSource } from './route';
@@ -34,10 +35,15 @@ function bucketIdFrom(req: Request, source: BucketSource): string {
  * 404 rule: another bucket, another organization's bucket and a missing bucket all get
  * the same answer, so a key cannot learn whether a bucket it may not see exists.
  */
-export async function resolveBucket(req: Request, source: BucketSource, key: VerifiedKey): Promise<BucketRecord> {
-  const bucketId = bucketIdFrom(req, source);
-  if (key.bucketId !== null && key.bucketId !== bucketId.toLowerCase()) throw new DomainError('BUCKET_NOT_FOUND');
-  const bucket = await BucketModel.findById(toObjectId(bucketId)).lean<BucketRecord>();
+export async function resolveBucket(
+  req: Request,
+  source: BucketSource,
+  key: VerifiedKey,
+  loadBucket: BatchLookup<BucketRecord>,
+): Promise<BucketRecord> {
+  const bucketId = bucketIdFrom(req, source).toLowerCase();
+  if (key.bucketId !== null && key.bucketId !== bucketId) throw new DomainError('BUCKET_NOT_FOUND');
+  const bucket = await loadBucket(bucketId);
   if (!bucket || bucket.organizationId.toHexString() !== key.organizationId) {
     throw new DomainError('BUCKET_NOT_FOUND');
   }

@@ -49,7 +49,7 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
       if (!req.is(jsonTypes)) throw new DomainError('UNSUPPORTED_MEDIA_TYPE');
       await runMiddleware(parseJson, req, res);
     }
-    if (key && access.kind === 'key' && access.bucket) bucket = await resolveBucket(req, access.bucket, key);
+    if (key && access.kind === 'key' && access.bucket) bucket = await resolveBucket(req, access.bucket, key, deps.loadBucket);
     if (rateLimited) throw rateLimited;
 
     const query = parseOrThrow('query', request.query, req.query);

@@ -5,6 +5,9 @@ import type { BucketRecord } from '../modules/buckets/model';
 import type { KeyVerifier, VerifiedKey } from '../modules/keys/verifyKey';
 import type { LastUsedRecorder } from '../modules/keys/lastUsedRecorder';
 import type { Scope } from '../modules/keys/scopes';
+import type { BatchLookup } from '../db/batchLookup';
+import type { SourceSchema } from '../modules/sources/sourceLookup';
+import type { DataPointRecord } from '../modules/points/model';
 
 export interface AppDeps {
   config: Config;
@@ -13,6 +16,10 @@ export interface AppDeps {
   recordLastUsed: LastUsedRecorder;
   /** Answers whether the database responds; used by /ready. */
   pingDatabase: () => Promise<boolean>;
+  loadBucket: BatchLookup<BucketRecord>;
+  loadSource: BatchLookup<SourceSchema>;
+  /** Writes one point, acknowledged, batched with the points of concurrent requests. */
+  commitPoint: (point: DataPointRecord) => Promise<void>;
 }
 
 /** Where a bucket-scoped route names its bucket. */

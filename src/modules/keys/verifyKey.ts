@@ -1,5 +1,6 @@
 import bcrypt from 'bcrypt';
-import { ApiKeyModel } from './model';
+import { createBatchLookup } from '../../db/batchLookup';
+import { ApiKeyModel, type ApiKeyRecord } from './model';
 import { lookupHashOf, parseKeyType } from './keyFormat';
 import { defaultScopes, type KeyType, type Scope } from './scopes';
 
@@ -23,9 +24,12 @@ export interface KeyVerifierOptions {
 
 export type KeyVerifier = (presented: string) => Promise<KeyVerification>;
 
+type KeyRecord = Pick<ApiKeyRecord, '_id' | 'organizationId' | 'bucketId' | 'type' | 'scopes' | 'expiresAt' | 'keyHash' | 'lookupHash'>;
+
 /**
- * Checks in a fixed order: format, existence (one indexed read, so a deleted key fails on
- * its next request on every instance), expiry, then the secret. The bcrypt compare runs
+ * Checks in a fixed order: format, existence (one indexed read, shared with the requests
+ * of the same moment, so a deleted key fails on its next request on every instance),
+ * expiry, then the secret. The bcrypt compare runs
  * once per key per process: afterwards the cache remembers which stored hash this
  * lookup handle already matched.
  */
@@ -42,14 +46,19 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
     matchedHashByLookup.set(lookupHash, keyHash);
   };
 
+  const findByLookupHash = createBatchLookup<KeyRecord>(async (lookupHashes) => {
+    const records = await ApiKeyModel.find({ lookupHash: { $in: lookupHashes } })
+      .select('organizationId bucketId type scopes expiresAt keyHash lookupHash')
+      .lean<KeyRecord[]>();
+    return new Map(records.map((record) => [record.lookupHash, record]));
+  });
+
   return async (presented) => {
     const type = parseKeyType(presented);
     if (!type) return { valid: false, reason: 'MALFORMED' };
 
     const lookupHash = lookupHashOf(presented);
-    const record = await ApiKeyModel.findOne({ lookupHash })
-      .select('organizationId bucketId type scopes expiresAt keyHash')
-      .lean();
+    const record = await findByLookupHash(lookupHash);
     if (!record || record.type !== type) return { valid: false, reason: 'UNKNOWN' };
     if (record.expiresAt && record.expiresAt.getTime() <= Date.now()) {
       return { valid: false, reason: 'EXPIRED' };

@@ -2,7 +2,9 @@ import { Types } from 'mongoose';
 import type { StableIds } from '../idempotency/withIdempotency';
 import { DomainError, type ValidationIssue } from '../../shared/errors';
 import type { BucketRecord } from '../buckets/model';
-import { DataSourceModel, type DataSourceRecord } from '../sources/model';
+import type { BatchLookup } from '../../db/batchLookup';
+import { DataSourceModel } from '../sources/model';
+import type { SourceSchema } from '../sources/sourceLookup';
 import { asFieldValues, checkValues } from './checkValues';
 import { DataPointModel, type DataPointRecord, type FieldValue } from './model';
 
@@ -13,7 +15,6 @@ export interface PointInput {
   metadata?: Record<string, FieldValue>;
 }
 
-type SourceSchema = Pick<DataSourceRecord, '_id' | 'schema'>;
 
 /** Stable point _ids of an idempotent request; null for a plain one. */
 export type PointIds = StableIds | null;
@@ -64,16 +65,30 @@ async function storePoints(points: DataPointRecord[], ids: PointIds): Promise<vo
   }
 }
 
-/** Stores one point; resolves only once the database acknowledged it. */
-export async function ingestPoint(bucket: BucketRecord, input: PointInput, ids: PointIds): Promise<DataPointRecord> {
-  const source = await DataSourceModel.findOne({ _id: new Types.ObjectId(input.dataSourceId), bucketId: bucket._id })
-    .select('schema')
-    .lean<SourceSchema>();
-  if (!source) throw new DomainError('DATA_SOURCE_NOT_FOUND');
+export interface SinglePointWriter {
+  loadSource: BatchLookup<SourceSchema>;
+  commitPoint: (point: DataPointRecord) => Promise<void>;
+}
+
+/**
+ * Stores one point, group-committed with concurrent requests' points; resolves only once
+ * the database acknowledged it.
+ */
+export async function ingestPoint(bucket: BucketRecord, input: PointInput, ids: PointIds, writer: SinglePointWriter): Promise<DataPointRecord> {
+  const source = await writer.loadSource(input.dataSourceId.toLowerCase());
+  if (!source || !source.bucketId.equals(bucket._id)) throw new DomainError('DATA_SOURCE_NOT_FOUND');
   const issues = checkValues(input.values, source.schema, ['body', 'values']);
   if (issues.length > 0) throw invalid(issues);
   const point = buildPoint(bucket, source, input, new Date(), ids ? ids.idFor(0) : new Types.ObjectId());
-  await storePoints([point], ids);
+  if (ids?.resuming) {
+    await storePoints([point], ids);
+    return point;
+  }
+  try {
+    await writer.commitPoint(point);
+  } catch (error) {
+    if (!(ids && (await alreadyStored([point])))) throw error;
+  }
   return point;
 }
 
@@ -84,7 +99,7 @@ export async function ingestPoint(bucket: BucketRecord, input: PointInput, ids: 
 export async function ingestBatch(bucket: BucketRecord, inputs: PointInput[], ids: PointIds): Promise<number> {
   const sourceIds = [...new Set(inputs.map((input) => input.dataSourceId.toLowerCase()))];
   const sources = await DataSourceModel.find({ _id: { $in: sourceIds.map((id) => new Types.ObjectId(id)) }, bucketId: bucket._id })
-    .select('schema')
+    .select('bucketId schema')
     .lean<SourceSchema[]>();
   const sourceById = new Map(sources.map((source) => [source._id.toHexString(), source]));
 

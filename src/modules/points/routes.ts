@@ -19,14 +19,14 @@ export const pointRoutes = [
     access: ingestAccess,
     request: { body: ingestPointBody, headers: idempotencyHeaders },
     response: { status: 201, schema: ingestPointOut, description: 'The stored point (acknowledged by the database)' },
-    handler: async ({ bucket, body, headers }) =>
+    handler: async ({ bucket, body, headers, deps }) =>
       withIdempotency({
         scope: bucket._id.toHexString(),
         key: headers['idempotency-key'],
         request: body,
         run: async (ids) => ({
           message: 'Data point ingested successfully',
-          dataPoint: toDataPointResponse(await ingestPoint(bucket, body, ids)),
+          dataPoint: toDataPointResponse(await ingestPoint(bucket, body, ids, deps)),
         }),
       }),
   }),

@@ -1,0 +1,70 @@
+import mongoose, { Types } from 'mongoose';
+import { connectMongoose } from '../src/db/connectMongoose';
+import { generateKey } from '../src/modules/keys/keyFormat';
+import { DataPointModel } from '../src/modules/points/model';
+import { seedTenant } from './bench/fixtures';
+import { aggregationLatency, authLatency, batchIngestRatio, singleIngestRatio } from './bench/measurements';
+import { peakRssMb, startChild } from './bench/processes';
+
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+/** A database of the benchmark's own on the given server, so a real MONGODB_URI's data is never touched. */
+function benchDatabaseUri(serverUri: string): string {
+  const url = new URL(serverUri);
+  url.pathname = `/dakkio_bench_${Date.now()}`;
+  return url.toString();
+}
+
+/**
+ * `npm run bench`: starts the database (MONGODB_URI, else the embedded one) and the server
+ * as separate processes, seeds a tenant, and measures A-D side by side in this one run.
+ */
+async function main(): Promise<void> {
+  const database = await startChild('scripts/bench/databaseProcess.js', {}, /^(\{.*\})$/m);
+  const { uri, kind } = JSON.parse(database.match[1]!) as { uri: string; kind: string };
+  const dbUri = benchDatabaseUri(uri);
+  const adminKey = generateKey('admin');
+  const server = await startChild(
+    'src/main.js',
+    { MONGODB_URI: dbUri, PORT: '0', HOST: '127.0.0.1', DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey, RATE_LIMIT_PER_KEY: '1000000000', RATE_LIMIT_PER_IP: '1000000000' },
+    /"port":(\d+).*dakkio-server listening/,
+  );
+  const bare = await startChild('scripts/bench/bareServer.js', {}, /listening (\d+)/);
+  const baseUrl = `http://127.0.0.1:${server.match[1]}`;
+  try {
+    await connectMongoose({ uri: dbUri, serverSelectionTimeoutMS: 5000 });
+    const seed = await seedTenant(baseUrl, adminKey);
+    process.stdout.write(`bench: database ${kind}, server pid ${server.child.pid}\n`);
+
+    const c = await authLatency(seed);
+    process.stdout.write(`C auth: p50 ${c.authed.p50} ms vs ${c.open.p50} ms without, p99 ${c.authed.p99} vs ${c.open.p99}\n`);
+    const b = await singleIngestRatio(baseUrl, `http://127.0.0.1:${bare.match[1]}/`, seed);
+    process.stdout.write(`B single ingest: ${round(b.ingestPerSecond, 0)} req/s vs bare Express ${round(b.barePerSecond, 0)} req/s\n`);
+    const a = await batchIngestRatio(baseUrl, seed);
+    process.stdout.write(`A batch ingest: ${round(a.httpPointsPerSecond, 0)} points/s vs raw insertMany ${round(a.rawPointsPerSecond, 0)} points/s\n`);
+
+    await DataPointModel.collection.deleteMany({ dataSourceId: new Types.ObjectId(seed.sourceId) });
+    const secondSource = await fetch(`${baseUrl}/api/buckets/${seed.bucketId}/sources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': seed.writeKey },
+      body: JSON.stringify({ name: 'bench day', schema: { temperature: 'number', humidity: 'number' } }),
+    }).then((res) => res.json() as Promise<{ dataSource: { _id: string } }>);
+    const d = await aggregationLatency(baseUrl, seed, secondSource.dataSource._id);
+    process.stdout.write(`D aggregation over 100k points (avg by hour, 1 day): p50 ${round(d.p50, 1)} ms (${d.points} points stored)\n`);
+
+    const rss = peakRssMb(server.child.pid!);
+    process.stdout.write(
+      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)}\n`,
+    );
+  } finally {
+    await mongoose.connection.dropDatabase().catch(() => undefined);
+    await mongoose.disconnect();
+    await Promise.all([server.stop(), bare.stop()]);
+    await database.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

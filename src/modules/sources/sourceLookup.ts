@@ -1,0 +1,14 @@
+import { Types } from 'mongoose';
+import { createBatchLookup, type BatchLookup } from '../../db/batchLookup';
+import { DataSourceModel, type DataSourceRecord } from './model';
+
+export type SourceSchema = Pick<DataSourceRecord, '_id' | 'bucketId' | 'schema'>;
+
+/** Data source schemas by hex id, for ingest: read fresh per request, coalesced under load. */
+export const createSourceLookup = (): BatchLookup<SourceSchema> =>
+  createBatchLookup(async (ids) => {
+    const sources = await DataSourceModel.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } })
+      .select('bucketId schema')
+      .lean<SourceSchema[]>();
+    return new Map(sources.map((source) => [source._id.toHexString(), source]));
+  });

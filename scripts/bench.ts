@@ -4,7 +4,7 @@ import { generateKey } from '../src/modules/keys/keyFormat';
 import { DataPointModel } from '../src/modules/points/model';
 import { seedTenant } from './bench/fixtures';
 import { aggregationLatency, authLatency, batchIngestRatio, singleIngestRatio } from './bench/measurements';
-import { peakRssMb, startChild } from './bench/processes';
+import { cpuSeconds, peakRssMb, startChild } from './bench/processes';
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
@@ -38,8 +38,10 @@ async function main(): Promise<void> {
 
     const c = await authLatency(seed);
     process.stdout.write(`C auth: p50 ${c.authed.p50} ms vs ${c.open.p50} ms without, p99 ${c.authed.p99} vs ${c.open.p99}\n`);
+    const cpuBefore = [server.child.pid!, database.child.pid!].map(cpuSeconds);
     const b = await singleIngestRatio(baseUrl, `http://127.0.0.1:${bare.match[1]}/`, seed);
-    process.stdout.write(`B single ingest: ${round(b.ingestPerSecond, 0)} req/s vs bare Express ${round(b.barePerSecond, 0)} req/s\n`);
+    const [serverCpu, databaseCpu] = [server.child.pid!, database.child.pid!].map((pid, i) => round(cpuSeconds(pid) - cpuBefore[i]!, 1));
+    process.stdout.write(`B single ingest: ${round(b.ingestPerSecond, 0)} req/s vs bare Express ${round(b.barePerSecond, 0)} req/s (CPU s: server ${serverCpu}, database ${databaseCpu})\n`);
     const a = await batchIngestRatio(baseUrl, seed);
     process.stdout.write(`A batch ingest: ${round(a.httpPointsPerSecond, 0)} points/s vs raw insertMany ${round(a.rawPointsPerSecond, 0)} points/s\n`);
 

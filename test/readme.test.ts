@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Types } from 'mongoose';
-import { startServerProcess } from './support/serverProcess';
+import { freshDatabaseUri, startServerProcess } from './support/serverProcess';
 
 const readme = readFileSync(path.resolve(__dirname, '../README.md'), 'utf8');
 
@@ -18,7 +17,7 @@ function walkthrough(): string {
 describe('README curl walk-through', () => {
   it('works against a freshly started server with the printed admin key', async () => {
     const server = await startServerProcess({
-      MONGODB_URI: `${process.env.DAKKIO_TEST_MONGODB_URI}/readme_${new Types.ObjectId().toHexString()}`,
+      MONGODB_URI: freshDatabaseUri('readme'),
     });
     try {
       const adminKey = /NEW ADMIN KEY[\s\S]*?(dakkio_a_[0-9A-Za-z]{40})/.exec(server.output())![1]!;

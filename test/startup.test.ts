@@ -1,14 +1,11 @@
-import { Types } from 'mongoose';
 import request from 'supertest';
-import { collectOutput, exitCodeOf, runBuilt, startServerProcess } from './support/serverProcess';
+import { collectOutput, exitCodeOf, freshDatabaseUri, runBuilt, startServerProcess } from './support/serverProcess';
 
-/** A database of its own on the test server, named in the URI the way a user would. */
-const freshDatabaseUri = () => `${process.env.DAKKIO_TEST_MONGODB_URI}/startup_${new Types.ObjectId().toHexString()}`;
 const printedAdminKey = (output: string) => /NEW ADMIN KEY[\s\S]*?(dakkio_a_[0-9A-Za-z]{40})/.exec(output)?.[1];
 
 describe('npm start (node dist/src/main.js)', () => {
   it('prints an admin key once on an empty database, and that key works', async () => {
-    const uri = freshDatabaseUri();
+    const uri = freshDatabaseUri('startup');
     const first = await startServerProcess({ MONGODB_URI: uri });
     const adminKey = printedAdminKey(first.output());
     expect(adminKey).toBeDefined();
@@ -24,7 +21,7 @@ describe('npm start (node dist/src/main.js)', () => {
 
   it('installs DAKKIO_BOOTSTRAP_ADMIN_KEY instead of printing a new key, and never logs it', async () => {
     const givenKey = `dakkio_a_${'b7'.repeat(20)}`;
-    const server = await startServerProcess({ MONGODB_URI: freshDatabaseUri(), DAKKIO_BOOTSTRAP_ADMIN_KEY: givenKey });
+    const server = await startServerProcess({ MONGODB_URI: freshDatabaseUri('startup'), DAKKIO_BOOTSTRAP_ADMIN_KEY: givenKey });
     await request(server.baseUrl).post('/api/buckets').set('X-API-Key', givenKey).send({ name: 'auto' }).expect(201);
     expect(printedAdminKey(server.output())).toBeUndefined();
     expect(await server.stop()).toBe(0);
@@ -40,7 +37,7 @@ describe('npm start (node dist/src/main.js)', () => {
   });
 
   it('answers /health and /ready, and the request id is echoed', async () => {
-    const server = await startServerProcess({ MONGODB_URI: freshDatabaseUri() });
+    const server = await startServerProcess({ MONGODB_URI: freshDatabaseUri('startup') });
     await request(server.baseUrl).get('/health').expect(200, { status: 'ok' });
     const ready = await request(server.baseUrl).get('/ready').set('X-Request-Id', 'probe-1').expect(200);
     expect(ready.body).toEqual({ status: 'ready' });
@@ -51,7 +48,7 @@ describe('npm start (node dist/src/main.js)', () => {
 
 describe('npm run create-admin-key', () => {
   it('issues a working admin key for a named organization in MONGODB_URI', async () => {
-    const uri = freshDatabaseUri();
+    const uri = freshDatabaseUri('startup');
     const script = runBuilt('scripts/create-admin-key.js', { MONGODB_URI: uri }, ['--org', 'Acme Farms']);
     const output = collectOutput(script);
     expect(await exitCodeOf(script)).toBe(0);
@@ -67,7 +64,7 @@ describe('npm run create-admin-key', () => {
   });
 
   it('fails with usage when --org is missing', async () => {
-    const script = runBuilt('scripts/create-admin-key.js', { MONGODB_URI: freshDatabaseUri() });
+    const script = runBuilt('scripts/create-admin-key.js', { MONGODB_URI: freshDatabaseUri('startup') });
     const output = collectOutput(script);
     expect(await exitCodeOf(script)).toBe(1);
     expect(output()).toContain('--org is required');

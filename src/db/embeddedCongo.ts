@@ -5,6 +5,7 @@ interface CongoServerInstance {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
+
 type CongoModule = {
   CongoServer: new (options: { host: string; port: number; storage: 'memory' }) => CongoServerInstance;
 };
@@ -40,5 +41,8 @@ export async function startCongo(): Promise<{ uri: string; stop: () => Promise<v
   const port = await findFreePort();
   const server = new CongoServer({ host: '127.0.0.1', port, storage: 'memory' });
   await server.start();
-  return { uri: `mongodb://127.0.0.1:${port}`, stop: () => server.stop() };
+  // CongoDB answers the driver's streaming (exhaust) heartbeats wrongly: the driver reports
+  // "Server ended moreToCome unexpectedly", clears its pool and stalls operations ~500 ms.
+  // Polling heartbeats avoid that; the option travels in the URI to every client.
+  return { uri: `mongodb://127.0.0.1:${port}/?serverMonitoringMode=poll`, stop: () => server.stop() };
 }

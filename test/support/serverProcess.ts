@@ -56,3 +56,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<R
     },
   };
 }
+
+/** The test database server's URI naming a fresh database of its own (options in the URI kept). */
+export function freshDatabaseUri(label: string): string {
+  const url = new URL(process.env.DAKKIO_TEST_MONGODB_URI!);
+  url.pathname = `/${label}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  return url.toString();
+}

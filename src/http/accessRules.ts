@@ -3,7 +3,7 @@ import { DomainError } from '../shared/errors';
 import { isObjectIdHex } from '../shared/objectId';
 import type { BatchLookup } from '../db/batchLookup';
 import type { BucketRecord } from '../modules/buckets/model';
-import { defaultScopes } from '../modules/keys/scopes';
+import { defaultScopes, type KeyType } from '../modules/keys/scopes';
 import type { VerifiedKey } from '../modules/keys/verifyKey';
 import type { Access, BucketSource } from './route';
 
@@ -40,12 +40,31 @@ export async function resolveBucket(
   source: BucketSource,
   key: VerifiedKey,
   loadBucket: BatchLookup<BucketRecord>,
+  prefetched?: Promise<BucketRecord | null>,
 ): Promise<BucketRecord> {
   const bucketId = bucketIdFrom(req, source).toLowerCase();
   if (key.bucketId !== null && key.bucketId !== bucketId) throw new DomainError('BUCKET_NOT_FOUND');
-  const bucket = await loadBucket(bucketId);
+  const bucket = key.bucketId !== null ? key.bucket : await (prefetched ?? loadBucket(bucketId));
   if (!bucket || bucket.organizationId.toHexString() !== key.organizationId) {
     throw new DomainError('BUCKET_NOT_FOUND');
   }
   return bucket;
+}
+
+/**
+ * For an admin key, starts reading a bucket named in the path while the key is being
+ * verified, so the two reads overlap (a bucket key's bucket comes with the key itself).
+ * The result is used only after authentication and authorization passed.
+ */
+export function prefetchBucket(
+  req: Request,
+  source: BucketSource,
+  presentedType: KeyType | null,
+  loadBucket: BatchLookup<BucketRecord>,
+): Promise<BucketRecord | null> | undefined {
+  const bucketId = source.from === 'params' ? req.params[source.field] : undefined;
+  if (presentedType !== 'admin' || !isObjectIdHex(bucketId)) return undefined;
+  const pending = loadBucket(bucketId.toLowerCase());
+  pending.catch(() => undefined);
+  return pending;
 }

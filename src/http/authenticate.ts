@@ -1,5 +1,7 @@
 import type { Request } from 'express';
 import { DomainError } from '../shared/errors';
+import { parseKeyType } from '../modules/keys/keyFormat';
+import type { KeyType } from '../modules/keys/scopes';
 import type { KeyVerifier, VerifiedKey } from '../modules/keys/verifyKey';
 
 /** `X-API-Key`, else `Authorization: Bearer`. Two X-API-Key headers arrive joined by ", " and fail the format check. */
@@ -12,6 +14,12 @@ export function presentedKeyOf(req: Request): string | null {
     if (match) return match[1] ?? null;
   }
   return null;
+}
+
+/** The type a well-formed presented key claims, before anything is verified. */
+export function presentedKeyType(req: Request): KeyType | null {
+  const presented = presentedKeyOf(req);
+  return presented === null ? null : parseKeyType(presented);
 }
 
 export async function authenticate(req: Request, verifyKey: KeyVerifier): Promise<VerifiedKey> {

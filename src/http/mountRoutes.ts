@@ -2,8 +2,8 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import { DomainError } from '../shared/errors';
 import type { VerifiedKey } from '../modules/keys/verifyKey';
 import type { BucketRecord } from '../modules/buckets/model';
-import { authorizeScope, resolveBucket } from './accessRules';
-import { authenticate } from './authenticate';
+import { authorizeScope, prefetchBucket, resolveBucket } from './accessRules';
+import { authenticate, presentedKeyType } from './authenticate';
 import type { ApplyRateLimit } from './rateLimit';
 import type { AppDeps, Route } from './route';
 import { parseOrThrow } from './validation';
@@ -31,6 +31,10 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
   return async (req: Request, res: Response): Promise<void> => {
     let key: VerifiedKey | null = null;
     let bucket: BucketRecord | null = null;
+    const prefetched =
+      access.kind === 'key' && access.bucket
+        ? prefetchBucket(req, access.bucket, presentedKeyType(req), deps.loadBucket)
+        : undefined;
     if (access.kind === 'key') {
       try {
         key = await authenticate(req, deps.verifyKey);
@@ -49,7 +53,7 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
       if (!req.is(jsonTypes)) throw new DomainError('UNSUPPORTED_MEDIA_TYPE');
       await runMiddleware(parseJson, req, res);
     }
-    if (key && access.kind === 'key' && access.bucket) bucket = await resolveBucket(req, access.bucket, key, deps.loadBucket);
+    if (key && access.kind === 'key' && access.bucket) bucket = await resolveBucket(req, access.bucket, key, deps.loadBucket, prefetched);
     if (rateLimited) throw rateLimited;
 
     const query = parseOrThrow('query', request.query, req.query);

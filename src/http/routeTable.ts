@@ -11,10 +11,11 @@ import type { Route } from './route';
  * the access checks, the OpenAPI document and the access-matrix test all read this.
  */
 export const routeTable: readonly Route[] = [
-  ...serviceRoutes,
-  openApiRoute(() => routeTable),
+  // Express tries routes in order: the data plane's hot paths go first.
+  ...pointRoutes,
+  ...sourceRoutes,
   ...bucketRoutes,
   ...keyRoutes,
-  ...sourceRoutes,
-  ...pointRoutes,
+  ...serviceRoutes,
+  openApiRoute(() => routeTable),
 ];

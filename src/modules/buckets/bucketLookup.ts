@@ -5,6 +5,6 @@ import { BucketModel, type BucketRecord } from './model';
 /** Buckets by hex id, read fresh per request but in one query per moment under load. */
 export const createBucketLookup = (): BatchLookup<BucketRecord> =>
   createBatchLookup(async (ids) => {
-    const buckets = await BucketModel.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }).lean<BucketRecord[]>();
+    const buckets = await BucketModel.collection.find<BucketRecord>({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }).toArray();
     return new Map(buckets.map((bucket) => [bucket._id.toHexString(), bucket]));
   });

@@ -1,6 +1,6 @@
 import bcrypt from 'bcrypt';
-import { createBatchLookup } from '../../db/batchLookup';
-import { ApiKeyModel, type ApiKeyRecord } from './model';
+import type { BucketRecord } from '../buckets/model';
+import { createKeyLookup } from './keyLookup';
 import { lookupHashOf, parseKeyType } from './keyFormat';
 import { defaultScopes, type KeyType, type Scope } from './scopes';
 
@@ -10,6 +10,8 @@ export interface VerifiedKey {
   bucketId: string | null;
   type: KeyType;
   scopes: readonly Scope[];
+  /** A bucket key's bucket as read with the key (null if it is gone); null for admin keys. */
+  bucket: BucketRecord | null;
 }
 
 export type KeyVerification =
@@ -24,14 +26,13 @@ export interface KeyVerifierOptions {
 
 export type KeyVerifier = (presented: string) => Promise<KeyVerification>;
 
-type KeyRecord = Pick<ApiKeyRecord, '_id' | 'organizationId' | 'bucketId' | 'type' | 'scopes' | 'expiresAt' | 'keyHash' | 'lookupHash'>;
 
 /**
  * Checks in a fixed order: format, existence (one indexed read, shared with the requests
  * of the same moment, so a deleted key fails on its next request on every instance),
- * expiry, then the secret. The bcrypt compare runs
- * once per key per process: afterwards the cache remembers which stored hash this
- * lookup handle already matched.
+ * expiry, then the secret. The bcrypt compare runs once per key per process: afterwards
+ * the cache remembers which stored hash this lookup handle already matched, and forgets
+ * it as soon as the key is found deleted or expired.
  */
 export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
   const compare = options.compare ?? bcrypt.compare;
@@ -46,12 +47,7 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
     matchedHashByLookup.set(lookupHash, keyHash);
   };
 
-  const findByLookupHash = createBatchLookup<KeyRecord>(async (lookupHashes) => {
-    const records = await ApiKeyModel.find({ lookupHash: { $in: lookupHashes } })
-      .select('organizationId bucketId type scopes expiresAt keyHash lookupHash')
-      .lean<KeyRecord[]>();
-    return new Map(records.map((record) => [record.lookupHash, record]));
-  });
+  const findByLookupHash = createKeyLookup();
 
   return async (presented) => {
     const type = parseKeyType(presented);
@@ -59,8 +55,12 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
 
     const lookupHash = lookupHashOf(presented);
     const record = await findByLookupHash(lookupHash);
-    if (!record || record.type !== type) return { valid: false, reason: 'UNKNOWN' };
+    if (!record || record.type !== type) {
+      matchedHashByLookup.delete(lookupHash);
+      return { valid: false, reason: 'UNKNOWN' };
+    }
     if (record.expiresAt && record.expiresAt.getTime() <= Date.now()) {
+      matchedHashByLookup.delete(lookupHash);
       return { valid: false, reason: 'EXPIRED' };
     }
 
@@ -77,6 +77,7 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
         bucketId: record.bucketId ? record.bucketId.toHexString() : null,
         type,
         scopes: record.scopes && record.scopes.length > 0 ? (record.scopes as Scope[]) : defaultScopes[type],
+        bucket: record.bucket,
       },
     };
   };

@@ -7,8 +7,8 @@ export type SourceSchema = Pick<DataSourceRecord, '_id' | 'bucketId' | 'schema'>
 /** Data source schemas by hex id, for ingest: read fresh per request, coalesced under load. */
 export const createSourceLookup = (): BatchLookup<SourceSchema> =>
   createBatchLookup(async (ids) => {
-    const sources = await DataSourceModel.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } })
-      .select('bucketId schema')
-      .lean<SourceSchema[]>();
+    const sources = await DataSourceModel.collection
+      .find<SourceSchema>({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }, { projection: { bucketId: 1, schema: 1 } })
+      .toArray();
     return new Map(sources.map((source) => [source._id.toHexString(), source]));
   });

@@ -25,15 +25,14 @@ export function buildApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.use(requestContext(deps.logger));
   app.use(helmet());
 
-  const router = express.Router({ strict: false });
   const applyRateLimit = createRateLimiter({
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     perKey: config.RATE_LIMIT_PER_KEY,
     perIp: config.RATE_LIMIT_PER_IP,
     store: options.rateLimitStore,
   });
-  mountRoutes(router, routeTable, deps, applyRateLimit);
-  app.use(router);
+  // Straight on the app: a nested Router would add a dispatch layer to every request.
+  mountRoutes(app, routeTable, deps, applyRateLimit);
 
   app.use(() => {
     throw new DomainError('ROUTE_NOT_FOUND');

@@ -1,4 +1,4 @@
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import { DomainError } from '../shared/errors';
 import type { VerifiedKey } from '../modules/keys/verifyKey';
 import type { BucketRecord } from '../modules/buckets/model';
@@ -65,7 +65,7 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
   };
 }
 
-export function mountRoutes(router: Router, routes: readonly Route[], deps: AppDeps, applyRateLimit: ApplyRateLimit): void {
+export function mountRoutes(app: Express, routes: readonly Route[], deps: AppDeps, applyRateLimit: ApplyRateLimit): void {
   const parseJson = express.json({ limit: deps.config.BODY_LIMIT_BYTES, type: jsonTypes, strict: true });
-  for (const route of routes) router[route.method](route.path, handlerFor(route, deps, applyRateLimit, parseJson));
+  for (const route of routes) app[route.method](route.path, handlerFor(route, deps, applyRateLimit, parseJson));
 }

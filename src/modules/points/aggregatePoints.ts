@@ -1,6 +1,7 @@
 import type { mongo, Types } from 'mongoose';
 import { DataPointModel } from './model';
 import type { Aggregation, Interval } from './query.schemas';
+import { groupByDeclaredFields, groupByUnwoundFields, type Grouping } from './groupings';
 
 type Document = mongo.Document;
 
@@ -9,7 +10,8 @@ export interface AggregateRequest {
   aggregation: Aggregation;
   /** Absent: one row per data source over the whole range. */
   groupBy?: Interval;
-  fields?: string[];
+  /** The numeric fields declared by the requested data sources (narrowed by `fields`). */
+  numericFields: string[];
   order: 'asc' | 'desc';
   limit: number;
   offset: number;
@@ -22,60 +24,23 @@ export interface AggregatedRow {
   count: number;
 }
 
-/** A pseudo-field every point has once, so the per-field grouping also counts points. */
-const pointCounter = '#points';
-
-const accumulatorOf: Record<Aggregation, Document> = {
-  avg: { $avg: '$field.v' },
-  min: { $min: '$field.v' },
-  max: { $max: '$field.v' },
-  sum: { $sum: '$field.v' },
-  count: { $sum: 1 },
-  first: { $first: '$field.v' },
-  last: { $last: '$field.v' },
-};
-
 /**
- * Runs inside MongoDB: each point is unwound into its numeric fields, grouped per data
- * source, interval and field (so first/last are the first/last numeric value of that field
- * and non-numeric fields drop out), then regrouped into one row per data source per interval.
- * Intervals without points produce no row. Weeks start on Monday; all intervals are UTC.
+ * Runs inside MongoDB, one row per data source per interval (UTC; weeks start on Monday);
+ * intervals without points produce no row. first/last need per-field ordering and use
+ * the unwinding grouping; the others group the declared numeric fields directly.
  */
 export async function aggregatePoints(request: AggregateRequest): Promise<{ rows: AggregatedRow[]; total: number }> {
   const interval = request.groupBy
     ? { $dateTrunc: { date: '$timestamp', unit: request.groupBy, binSize: 1, startOfWeek: 'monday' } }
     : null;
+  const grouping: Grouping =
+    request.aggregation === 'first' || request.aggregation === 'last'
+      ? groupByUnwoundFields(interval, request.aggregation, request.numericFields)
+      : groupByDeclaredFields(interval, request.aggregation, request.numericFields);
   const direction = request.order === 'asc' ? 1 : -1;
-  const fieldFilter = request.fields ? [{ $match: { 'field.k': { $in: [...request.fields, pointCounter] } } }] : [];
   const pipeline: Document[] = [
     { $match: request.filter },
-    ...(request.aggregation === 'first' || request.aggregation === 'last' ? [{ $sort: { timestamp: 1, _id: 1 } }] : []),
-    {
-      $project: {
-        dataSourceId: 1,
-        timestamp: 1,
-        field: { $concatArrays: [[{ k: pointCounter, v: 1 }], { $objectToArray: '$values' }] },
-      },
-    },
-    { $unwind: '$field' },
-    { $match: { 'field.v': { $type: 'number' } } },
-    ...fieldFilter,
-    {
-      $group: {
-        _id: { dataSourceId: '$dataSourceId', interval, field: '$field.k' },
-        value: accumulatorOf[request.aggregation],
-        points: { $sum: 1 },
-        firstSeen: { $min: '$timestamp' },
-      },
-    },
-    {
-      $group: {
-        _id: { dataSourceId: '$_id.dataSourceId', interval: '$_id.interval' },
-        values: { $push: { k: '$_id.field', v: '$value' } },
-        count: { $max: { $cond: [{ $eq: ['$_id.field', pointCounter] }, '$points', 0] } },
-        firstSeen: { $min: '$firstSeen' },
-      },
-    },
+    ...grouping.stages,
     { $sort: { '_id.interval': direction, firstSeen: direction, '_id.dataSourceId': 1 } },
     { $facet: { rows: [{ $skip: request.offset }, { $limit: request.limit }], total: [{ $count: 'n' }] } },
   ];
@@ -86,9 +51,7 @@ export async function aggregatePoints(request: AggregateRequest): Promise<{ rows
     rows: rows.map((row) => ({
       timestamp: (row._id.interval as Date | null) ?? (row.firstSeen as Date),
       dataSourceId: row._id.dataSourceId as Types.ObjectId,
-      values: Object.fromEntries(
-        (row.values as { k: string; v: number }[]).filter((entry) => entry.k !== pointCounter).map((entry) => [entry.k, entry.v]),
-      ),
+      values: grouping.valuesOf(row),
       count: row.count as number,
     })),
   };

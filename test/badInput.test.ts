@@ -347,6 +347,12 @@ describe('bodies with __proto__ or constructor keys', () => {
     expectValidationError(res, [['body', '__proto__']]);
   });
 
+  it('__proto__ spelled with \\u escapes as a data source field → 400 naming it', async () => {
+    const raw = `{"name":"escaped ${objectId()}","schema":{"ok":"number","\\u005f\\u005fproto\\u005f\\u005f":"number"}}`;
+    const res = await withNothingWritten(() => sendRaw('post', `/api/buckets/${tenant.bucketId}/sources`, raw));
+    expectValidationError(res, [['body', 'schema', '__proto__']]);
+  });
+
   it('__proto__ nested inside a field → 400 naming that field and the key', async () => {
     const raw = `{"name":{"__proto__":{"${marker}":true}}}`;
     const res = await withNothingWritten(() => sendRaw('post', '/api/buckets', raw));

@@ -6,9 +6,11 @@ import { authorizeScope, prefetchBucket, resolveBucket } from './accessRules';
 import { authenticate, presentedKeyType } from './authenticate';
 import type { ApplyRateLimit } from './rateLimit';
 import type { AppDeps, Route } from './route';
-import { parseOrThrow } from './validation';
+import { mayHoldReservedKeys, parseOrThrow } from './validation';
 
 const jsonTypes = ['application/json', 'application/*+json'];
+/** Requests whose raw body could hold __proto__ & co., so only those are walked for them. */
+const reservedKeysPossible = new WeakSet<object>();
 
 function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
@@ -57,7 +59,7 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
     if (rateLimited) throw rateLimited;
 
     const query = parseOrThrow('query', request.query, req.query);
-    const body = parseOrThrow('body', request.body, req.body ?? {});
+    const body = parseOrThrow('body', request.body, req.body ?? {}, reservedKeysPossible.has(req));
     const headers = parseOrThrow('headers', request.headers, req.headers);
     const requestId = res.locals.requestId as string;
     const result = await route.handler({ params, query, body, headers, key, bucket, requestId, deps });
@@ -66,6 +68,13 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
 }
 
 export function mountRoutes(app: Express, routes: readonly Route[], deps: AppDeps, applyRateLimit: ApplyRateLimit): void {
-  const parseJson = express.json({ limit: deps.config.BODY_LIMIT_BYTES, type: jsonTypes, strict: true });
+  const parseJson = express.json({
+    limit: deps.config.BODY_LIMIT_BYTES,
+    type: jsonTypes,
+    strict: true,
+    verify: (req, _res, raw) => {
+      if (mayHoldReservedKeys(raw)) reservedKeysPossible.add(req);
+    },
+  });
   for (const route of routes) app[route.method](route.path, handlerFor(route, deps, applyRateLimit, parseJson));
 }

@@ -97,11 +97,13 @@ describe('POST /api/data when the database goes away mid-window', () => {
 
   it('answers every request 201 or 503 (never 500, never a hang) and keeps every acknowledged point', async () => {
     const burst = 100;
-    const delaysMs = [0, 3, 1, 6, 10, 15, 20, 30, 2, 40];
+    // From "closed right after firing" (all 503) to "closed part-way through" (201s and 503s);
+    // stop at the first attempt that saw both, but check every attempt's answers.
+    const delaysMs = [0, 10, 30, 60, 100, 150, 250, 400];
     let unavailableSeen = 0;
-    let acknowledgedSeen = 0;
+    let mixedSeen = false;
 
-    for (let attempt = 0; attempt < delaysMs.length && unavailableSeen === 0; attempt += 1) {
+    for (let attempt = 0; attempt < delaysMs.length && !mixedSeen; attempt += 1) {
       const target = attempt % 2 === 0 ? wideWindow! : app();
       const tenant = await createTenant(target);
       const dataSourceId = await createSource(target, tenant);
@@ -144,7 +146,7 @@ describe('POST /api/data when the database goes away mid-window', () => {
       }
       const acknowledged = responses.filter((res) => res.status === 201);
       unavailableSeen += responses.length - acknowledged.length;
-      acknowledgedSeen += acknowledged.length;
+      mixedSeen = acknowledged.length > 0 && acknowledged.length < responses.length;
 
       // Every point answered 201 is in the database, exactly once.
       const stored = await storedPoints(tenant.bucketId);
@@ -168,7 +170,6 @@ describe('POST /api/data when the database goes away mid-window', () => {
 
     // The outage must actually have been observed, or the test proved nothing.
     expect(unavailableSeen).toBeGreaterThan(0);
-    expect(acknowledgedSeen).toBeGreaterThanOrEqual(0);
   }, 120_000);
 });
 
@@ -235,6 +236,8 @@ describe('verified-key cache on the request path', () => {
 });
 
 describe('POST /api/data/batch with Content-Encoding', () => {
+  // superagent types serializers as returning strings; a Buffer is sent as is all the same.
+  const asIs = ((bytes: Buffer) => bytes) as unknown as (body: unknown) => string;
   const postRaw = (tenant: Tenant, body: Buffer, encoding: string) =>
     app()
       .http.post('/api/data/batch')
@@ -242,8 +245,8 @@ describe('POST /api/data/batch with Content-Encoding', () => {
       .set('Content-Type', 'application/json')
       .set('Content-Encoding', encoding)
       .timeout({ response: 15_000, deadline: 20_000 })
-      // superagent would JSON-encode a Buffer under a JSON Content-Type; send the bytes as they are.
-      .serialize((bytes: Buffer) => bytes)
+      // superagent would JSON-encode a Buffer under a JSON Content-Type; send the bytes instead.
+      .serialize(asIs)
       .send(body);
 
   const batchOf = (tenant: Tenant, dataSourceId: string, count: number) => ({

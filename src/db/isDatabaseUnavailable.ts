@@ -6,6 +6,10 @@ const unavailableErrorNames = new Set([
   'MongoNotConnectedError',
   'MongoTopologyClosedError',
   'MongoPoolClearedError',
+  'MongoPoolClosedError',
+  'MongoClientClosedError',
+  // A closed client ends its implicit sessions; operations in flight then report this.
+  'MongoExpiredSessionError',
 ]);
 
 // A bulk write reports a lost connection as its own error type, with the cause in the message.

@@ -10,6 +10,11 @@ interface BodyParserError {
 const isBodyParserError = (error: unknown): error is BodyParserError =>
   typeof error === 'object' && error !== null && typeof (error as BodyParserError).type === 'string';
 
+const isClientBodyError = (error: unknown): boolean => {
+  const { status, code } = (error ?? {}) as { status?: unknown; code?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 && typeof code === 'string' && code.startsWith('Z_');
+};
+
 function toDomainError(error: unknown, bodyLimitBytes: number): DomainError {
   if (isDomainError(error)) return error;
   if (isDatabaseUnavailable(error)) return new DomainError('DATABASE_UNAVAILABLE');
@@ -28,6 +33,8 @@ function toDomainError(error: unknown, bodyLimitBytes: number): DomainError {
         return new DomainError('VALIDATION_FAILED', 'Request body could not be read');
     }
   }
+  // body-parser passes zlib's errors on (a corrupt gzip body) with a 4xx status but no type.
+  if (isClientBodyError(error)) return new DomainError('VALIDATION_FAILED', 'Request body could not be decompressed');
   return new DomainError('INTERNAL');
 }
 

@@ -7,7 +7,11 @@ import { startDatabase } from '../../src/db/startDatabase';
 async function main(): Promise<void> {
   const database = await startDatabase({ mongodbUri: process.env.MONGODB_URI });
   process.stdout.write(`${JSON.stringify({ uri: database.uri, kind: database.kind })}\n`);
-  process.on('SIGTERM', () => void database.stop().finally(() => process.exit(0)));
+  process.on('SIGTERM', () => {
+    // CongoDB's stop() can wait on connections that never close; do not outlive the run.
+    setTimeout(() => process.exit(0), 2000).unref();
+    void database.stop().finally(() => process.exit(0));
+  });
 }
 
 void main();

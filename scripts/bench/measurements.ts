@@ -64,6 +64,8 @@ const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as { por
 /**
  * C: the same app, in this process, once with key verification and once with a verifier
  * that accepts the key without looking at it; the difference is what authentication adds.
+ * Without authentication the route still has to read its bucket, which verification
+ * otherwise reads together with the key, so the accepted key carries no bucket.
  */
 export async function authLatency(seed: Seed) {
   const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_PER_KEY: '1000000000' });
@@ -71,7 +73,8 @@ export async function authLatency(seed: Seed) {
   const verification = await createKeyVerifier({ cacheSize: 10 })(seed.readKey);
   if (!verification.valid) throw new Error('bench read key does not verify');
   const withAuth = await listen(buildApp(createDeps(config, logger)));
-  const withoutAuth = await listen(buildApp({ ...createDeps(config, logger), verifyKey: async () => verification }));
+  const acceptWithoutReading = { valid: true as const, key: { ...verification.key, bucket: undefined } };
+  const withoutAuth = await listen(buildApp({ ...createDeps(config, logger), verifyKey: async () => acceptWithoutReading }));
   const route = `/api/buckets/${seed.bucketId}/sources`;
   const load = (server: Server) =>
     runLoad({ url: `${urlOf(server)}${route}`, connections: 4, seconds: Math.max(3, seconds / 2), headers: { 'x-api-key': seed.readKey } });

@@ -44,7 +44,7 @@ export async function resolveBucket(
 ): Promise<BucketRecord> {
   const bucketId = bucketIdFrom(req, source).toLowerCase();
   if (key.bucketId !== null && key.bucketId !== bucketId) throw new DomainError('BUCKET_NOT_FOUND');
-  const bucket = key.bucketId !== null ? key.bucket : await (prefetched ?? loadBucket(bucketId));
+  const bucket = key.bucketId !== null && key.bucket !== undefined ? key.bucket : await (prefetched ?? loadBucket(bucketId));
   if (!bucket || bucket.organizationId.toHexString() !== key.organizationId) {
     throw new DomainError('BUCKET_NOT_FOUND');
   }

@@ -10,8 +10,11 @@ export interface VerifiedKey {
   bucketId: string | null;
   type: KeyType;
   scopes: readonly Scope[];
-  /** A bucket key's bucket as read with the key (null if it is gone); null for admin keys. */
-  bucket: BucketRecord | null;
+  /**
+   * A bucket key's bucket as read with the key (null if it is gone, or for admin keys).
+   * Undefined when the key was not read from the database with its bucket.
+   */
+  bucket?: BucketRecord | null;
 }
 
 export type KeyVerification =

@@ -8,6 +8,7 @@ import { createRateLimiter } from './http/rateLimit';
 import { requestContext } from './http/requestContext';
 import type { AppDeps } from './http/route';
 import { routeTable } from './http/routeTable';
+import { MongoRateLimitStore } from './modules/rateLimits/mongoRateLimitStore';
 
 export interface AppOptions {
   /** A rate-limit store shared by several instances; defaults to in-process memory. */
@@ -29,7 +30,7 @@ export function buildApp(deps: AppDeps, options: AppOptions = {}): Express {
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     perKey: config.RATE_LIMIT_PER_KEY,
     perIp: config.RATE_LIMIT_PER_IP,
-    store: options.rateLimitStore,
+    store: options.rateLimitStore ?? (config.RATE_LIMIT_STORE === 'mongodb' ? new MongoRateLimitStore() : undefined),
   });
   // Straight on the app: a nested Router would add a dispatch layer to every request.
   mountRoutes(app, routeTable, deps, applyRateLimit);

@@ -24,6 +24,8 @@ export const configSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(1000),
+  /** memory: per process (one instance). mongodb: shared by every instance on the database. */
+  RATE_LIMIT_STORE: z.enum(['memory', 'mongodb']).default('memory'),
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(300),
   LAST_USED_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   VERIFIED_KEY_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),

@@ -10,4 +10,5 @@ export const collections = {
   dataPoints: 'datapoints',
   alertRules: 'alertrules',
   idempotencyKeys: 'idempotencykeys',
+  rateLimits: 'ratelimits',
 } as const;

@@ -1,0 +1,87 @@
+import mongoose, { Types } from 'mongoose';
+import { freshDatabaseUri, startServerProcess, type RunningServer } from './support/serverProcess';
+import { startTcpProxy, type TcpProxy } from './support/tcpProxy';
+
+const adminKey = `dakkio_a_${'O'.repeat(40)}`;
+
+async function call(server: RunningServer, method: string, path: string, key?: string, body?: unknown) {
+  const started = Date.now();
+  const res = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  return { status: res.status, ms: Date.now() - started, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+describe('database outage between server and database', () => {
+  let proxy: TcpProxy;
+  let server: RunningServer;
+  let directUri: string;
+  beforeAll(async () => {
+    directUri = freshDatabaseUri('outage');
+    proxy = await startTcpProxy(Number(new URL(directUri).port));
+    const viaProxy = new URL(directUri);
+    viaProxy.port = String(proxy.port);
+    server = await startServerProcess({
+      MONGODB_URI: viaProxy.toString(),
+      DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey,
+      MONGODB_SERVER_SELECTION_TIMEOUT_MS: '1500',
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await proxy?.close();
+  });
+
+  it('answers 503 with Retry-After while cut, recovers without a restart, and loses no acknowledged point', async () => {
+    const bucketId = (await call(server, 'POST', '/api/buckets', adminKey, { name: 'outage' })).body.bucket._id as string;
+    const writeKey = (await call(server, 'POST', `/api/buckets/${bucketId}/keys`, adminKey, { name: 'w', type: 'write' })).body.apiKey.key as string;
+    const dataSourceId = (await call(server, 'POST', `/api/buckets/${bucketId}/sources`, writeKey, { name: 's', schema: { n: 'number' } })).body.dataSource._id as string;
+    const ingest = (n: number) => call(server, 'POST', '/api/data', writeKey, { bucketId, dataSourceId, values: { n } });
+    const query = () => call(server, 'POST', '/api/data/query', writeKey, { bucketId, dataSourceId });
+
+    const acknowledged: string[] = [];
+    const record = (res: Awaited<ReturnType<typeof ingest>>) => res.status === 201 && acknowledged.push(res.body.dataPoint._id as string);
+    for (let n = 0; n < 5; n += 1) record(await ingest(n));
+    expect(acknowledged).toHaveLength(5);
+
+    await proxy.cut();
+    const during = await Promise.all([ingest(100), ingest(101), query(), call(server, 'GET', '/ready')]);
+    for (const res of during) {
+      expect(res.status).toBe(503);
+      expect(res.body.error).toBe('Service Unavailable');
+      expect(Number(res.retryAfter)).toBeGreaterThan(0);
+      expect(res.ms).toBeLessThan(10_000);
+    }
+    await call(server, 'GET', '/health').then((res) => expect(res.status).toBe(200));
+
+    await proxy.restore();
+    let recovered = false;
+    for (let attempt = 0; attempt < 40 && !recovered; attempt += 1) {
+      const res = await ingest(200 + attempt);
+      record(res);
+      recovered = res.status === 201;
+      if (!recovered) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(recovered).toBe(true);
+    expect((await call(server, 'GET', '/ready')).status).toBe(200);
+    const afterwards = await query();
+    expect(afterwards.status).toBe(200);
+
+    const connection = await mongoose.createConnection(directUri).asPromise();
+    try {
+      const stored = await connection
+        .collection('datapoints')
+        .find({ bucketId: new Types.ObjectId(bucketId) }, { projection: { _id: 1 } })
+        .toArray();
+      const storedIds = new Set(stored.map((point) => point._id.toHexString()));
+      expect(acknowledged.filter((id) => !storedIds.has(id))).toEqual([]);
+      expect(afterwards.body.metadata.total).toBe(stored.length);
+    } finally {
+      await connection.dropDatabase();
+      await connection.close();
+    }
+  });
+});

@@ -12,7 +12,7 @@ async function call(server: RunningServer, method: string, path: string, key?: s
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });
-  return { status: res.status, ms: Date.now() - started, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return { status: res.status, ms: Date.now() - started, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, any> };
 }
 
 describe('database outage between server and database', () => {

@@ -8,7 +8,7 @@ async function call(server: RunningServer, method: string, path: string, key: st
     headers: { 'content-type': 'application/json', 'x-api-key': key },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
 }
 
 describe('two instances on one database', () => {

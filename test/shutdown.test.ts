@@ -9,7 +9,7 @@ async function post(baseUrl: string, path: string, key: string, body: unknown) {
     headers: { 'content-type': 'application/json', 'x-api-key': key },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
 describe('SIGTERM during ingest', () => {

@@ -1,7 +1,6 @@
 import { startDatabase, type DatabaseHandle } from '../../src/db/startDatabase';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __dakkioTestDatabase: DatabaseHandle | undefined;
 }
 

@@ -325,3 +325,17 @@ describe('Idempotency-Key on POST /api/data and /api/data/batch', () => {
     expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
   });
 });
+
+describe('POST /api/data with numbers beyond ±1e300', () => {
+  it.each([1e301, -1.7e308, Number.MAX_VALUE])('refuses %d, which could overflow sums and averages, storing nothing', async (value) => {
+    const tenant = await createTenant(app());
+    const dataSourceId = await createSource(tenant);
+    const res = await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.writeKey)
+      .send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature: value } })
+      .expect(400);
+    expect(res.body.details).toEqual([{ path: ['body', 'values', 'temperature'], message: 'Must be between -1e300 and 1e300' }]);
+    expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
+  });
+});

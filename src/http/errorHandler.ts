@@ -35,6 +35,8 @@ function toDomainError(error: unknown, bodyLimitBytes: number): DomainError {
   }
   // body-parser passes zlib's errors on (a corrupt gzip body) with a 4xx status but no type.
   if (isClientBodyError(error)) return new DomainError('VALIDATION_FAILED', 'Request body could not be decompressed');
+  // The router cannot percent-decode a path parameter such as "%E0%A4%A".
+  if (error instanceof URIError) return new DomainError('VALIDATION_FAILED', 'Malformed percent-encoding in the path');
   return new DomainError('INTERNAL');
 }
 

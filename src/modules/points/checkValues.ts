@@ -2,6 +2,12 @@ import type { ValidationIssue } from '../../shared/errors';
 import type { FieldDefinition } from '../sources/model';
 import type { FieldValue } from './model';
 
+/**
+ * Numbers beyond this could make a sum or average overflow to Infinity inside the database,
+ * which JSON cannot carry; no sensor reading comes near it.
+ */
+export const maxMagnitude = 1e300;
+
 const matchesType = (value: unknown, definition: FieldDefinition): boolean => {
   switch (definition.type) {
     case 'number':
@@ -30,6 +36,8 @@ export function checkValues(
       issues.push({ path: [...pathPrefix, field], message: `Unknown field "${field}" for this data source` });
     } else if (!matchesType(value, definition)) {
       issues.push({ path: [...pathPrefix, field], message: `Expected ${definition.type === 'number' ? 'a finite number' : `a ${definition.type}`}` });
+    } else if (typeof value === 'number' && Math.abs(value) > maxMagnitude) {
+      issues.push({ path: [...pathPrefix, field], message: 'Must be between -1e300 and 1e300' });
     }
   }
   return issues;

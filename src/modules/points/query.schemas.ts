@@ -76,5 +76,9 @@ export const deleteRangeBody = z
     startTime: time,
     endTime: time,
   })
-  .refine((body) => body.startTime < body.endTime, { path: ['endTime'], message: 'endTime must be after startTime' });
+  // Runs even when a time failed to parse; only two real dates can be out of order.
+  .refine((body) => !(body.startTime instanceof Date && body.endTime instanceof Date) || body.startTime < body.endTime, {
+    path: ['endTime'],
+    message: 'endTime must be after startTime',
+  });
 export const deleteRangeOut = z.object({ message: z.string(), deleted: z.number() });

@@ -10,6 +10,8 @@ const unavailableErrorNames = new Set([
   'MongoClientClosedError',
   // A closed client ends its implicit sessions; operations in flight then report this.
   'MongoExpiredSessionError',
+  // A reply cut short or garbled (seen from CongoDB while its client was closing).
+  'MongoUnexpectedServerResponseError',
 ]);
 
 // A bulk write reports a lost connection as its own error type, with the cause in the message.

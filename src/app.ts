@@ -6,6 +6,7 @@ import { createErrorHandler } from './http/errorHandler';
 import { mountRoutes } from './http/mountRoutes';
 import { createRateLimiter } from './http/rateLimit';
 import { requestContext } from './http/requestContext';
+import { requestDeadline } from './http/requestDeadline';
 import type { AppDeps } from './http/route';
 import { routeTable } from './http/routeTable';
 import { MongoRateLimitStore } from './modules/rateLimits/mongoRateLimitStore';
@@ -24,6 +25,7 @@ export function buildApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.set('query parser', 'simple');
 
   app.use(requestContext(deps.logger));
+  app.use(requestDeadline(config.REQUEST_TIMEOUT_MS));
   app.use(helmet());
 
   const applyRateLimit = createRateLimiter({

@@ -35,6 +35,7 @@ export const configSchema = z.object({
   GROUP_COMMIT_MAX_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   RETENTION_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
   RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   TRUST_PROXY: booleanFromEnv.default(false),
 });

@@ -28,6 +28,7 @@ describe('database outage between server and database', () => {
       MONGODB_URI: viaProxy.toString(),
       DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey,
       MONGODB_SERVER_SELECTION_TIMEOUT_MS: '1500',
+      REQUEST_TIMEOUT_MS: '5000',
     });
   });
   afterAll(async () => {

@@ -42,7 +42,11 @@ function toDomainError(error: unknown, bodyLimitBytes: number): DomainError {
 
 export function createErrorHandler(logger: Logger, bodyLimitBytes: number): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
-    if (res.headersSent) return next(error);
+    // A request that already timed out got its answer; whatever its handler threw later is only logged.
+    if (res.headersSent) {
+      if (res.locals.timedOut) return logger.warn({ requestId: res.locals.requestId as string }, 'request finished after its deadline');
+      return next(error);
+    }
     const domainError = toDomainError(error, bodyLimitBytes);
     const mapped = httpErrorByCode[domainError.code];
     const requestId = res.locals.requestId as string | undefined;
@@ -52,7 +56,7 @@ export function createErrorHandler(logger: Logger, bodyLimitBytes: number): Erro
         'request failed',
       );
     }
-    if (domainError.code === 'DATABASE_UNAVAILABLE') res.setHeader('Retry-After', String(retryAfterSecondsWhenUnavailable));
+    if (mapped.status === 503) res.setHeader('Retry-After', String(retryAfterSecondsWhenUnavailable));
     const hasOwnMessage = domainError.message !== domainError.code;
     res.status(mapped.status).json({
       error: mapped.error,

@@ -28,6 +28,7 @@ export const httpErrorByCode: Record<ErrorCode, HttpError> = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'Unsupported Media Type', message: 'Content-Type must be application/json', exposeMessage: true },
   RATE_LIMITED: { status: 429, error: 'Too Many Requests', message: 'Rate limit exceeded', exposeMessage: true },
   DATABASE_UNAVAILABLE: { status: 503, error: 'Service Unavailable', message: 'Database unavailable, retry later', exposeMessage: false },
+  REQUEST_TIMED_OUT: { status: 503, error: 'Service Unavailable', message: 'The request took too long, retry later', exposeMessage: false },
   INTERNAL: { status: 500, error: 'Internal Server Error', message: 'An unexpected error occurred', exposeMessage: false },
 };
 

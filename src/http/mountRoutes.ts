@@ -63,7 +63,7 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
     const headers = parseOrThrow('headers', request.headers, req.headers);
     const requestId = res.locals.requestId as string;
     const result = await route.handler({ params, query, body, headers, key, bucket, requestId, deps });
-    res.status(route.response.status).json(result);
+    if (!res.headersSent) res.status(route.response.status).json(result);
   };
 }
 

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
   | 'DATABASE_UNAVAILABLE'
+  | 'REQUEST_TIMED_OUT'
   | 'INTERNAL';
 
 export interface ValidationIssue {

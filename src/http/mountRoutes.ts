@@ -41,8 +41,8 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
       try {
         key = await authenticate(req, deps.verifyKey);
       } catch (error) {
-        await applyRateLimit(req, res, { ip: req.ip });
-        throw error;
+        // Failed authentications count against the client IP; past its limit, guessing gets 429.
+        throw (await applyRateLimit(req, res, { ip: req.ip })) ?? error;
       }
       res.locals.keyId = key.id;
       deps.recordLastUsed(key.id);

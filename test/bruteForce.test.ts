@@ -1,0 +1,20 @@
+import { createTenant } from './support/tenants';
+import { useTestApp } from './support/testApp';
+
+const app = useTestApp({ RATE_LIMIT_PER_IP: '5' });
+
+describe('repeated failed authentication from one client IP', () => {
+  it('is answered 401 up to the per-IP limit, then 429, while valid keys keep working', async () => {
+    const tenant = await createTenant(app());
+    const guess = (n: number) => `dakkio_w_${String(n).padStart(40, 'G')}`;
+    for (let n = 0; n < 5; n += 1) {
+      const res = await app().http.get('/api/buckets').set('X-API-Key', guess(n)).expect(401);
+      expect(res.headers['x-ratelimit-remaining']).toBe(String(4 - n));
+    }
+    const limited = await app().http.get('/api/buckets').set('X-API-Key', guess(5)).expect(429);
+    expect(limited.body).toMatchObject({ error: 'Too Many Requests', message: expect.stringMatching(/^Rate limit exceeded\. Resets at /) });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    await app().http.get('/api/buckets').set('X-API-Key', tenant.adminKey).expect(200);
+    expect(app().bcryptCompares()).toBeLessThanOrEqual(1);
+  });
+});

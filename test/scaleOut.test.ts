@@ -1,15 +1,6 @@
-import { freshDatabaseUri, startServerProcess, type RunningServer } from './support/serverProcess';
+import { callServer as call, freshDatabaseUri, startServerProcess, type RunningServer } from './support/serverProcess';
 
 const adminKey = `dakkio_a_${'M'.repeat(40)}`;
-
-async function call(server: RunningServer, method: string, path: string, key: string, body?: unknown) {
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', 'x-api-key': key },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
-}
 
 describe('two instances on one database', () => {
   let a: RunningServer;

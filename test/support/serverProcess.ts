@@ -1,3 +1,4 @@
+import mongoose, { Types } from 'mongoose';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
@@ -62,4 +63,38 @@ export function freshDatabaseUri(label: string): string {
   const url = new URL(process.env.DAKKIO_TEST_MONGODB_URI!);
   url.pathname = `/${label}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   return url.toString();
+}
+
+export interface ServerAnswer {
+  status: number;
+  ms: number;
+  headers: Headers;
+  body: Record<string, any>;
+}
+
+/** One JSON request to a running server, timed, with a bound so a hang fails the test. */
+export async function callServer(server: RunningServer, method: string, path: string, key?: string, body?: unknown): Promise<ServerAnswer> {
+  const started = Date.now();
+  const res = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  return { status: res.status, ms: Date.now() - started, headers: res.headers, body: (await res.json()) as Record<string, any> };
+}
+
+/** The ids of a bucket's stored points, read straight from the database; the database is then dropped. */
+export async function storedPointIdsThenDrop(uri: string, bucketId: string): Promise<Set<string>> {
+  const connection = await mongoose.createConnection(uri).asPromise();
+  try {
+    const stored = await connection
+      .collection('datapoints')
+      .find({ bucketId: new Types.ObjectId(bucketId) }, { projection: { _id: 1 } })
+      .toArray();
+    return new Set(stored.map((point) => point._id.toHexString()));
+  } finally {
+    await connection.dropDatabase();
+    await connection.close();
+  }
 }

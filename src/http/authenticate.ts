@@ -1,7 +1,5 @@
 import type { Request } from 'express';
 import { DomainError } from '../shared/errors';
-import { parseKeyType } from '../modules/keys/keyFormat';
-import type { KeyType } from '../modules/keys/scopes';
 import type { KeyVerifier, VerifiedKey } from '../modules/keys/verifyKey';
 
 /** `X-API-Key`, else `Authorization: Bearer`. Two X-API-Key headers arrive joined by ", " and fail the format check. */
@@ -16,14 +14,7 @@ export function presentedKeyOf(req: Request): string | null {
   return null;
 }
 
-/** The type a well-formed presented key claims, before anything is verified. */
-export function presentedKeyType(req: Request): KeyType | null {
-  const presented = presentedKeyOf(req);
-  return presented === null ? null : parseKeyType(presented);
-}
-
-export async function authenticate(req: Request, verifyKey: KeyVerifier): Promise<VerifiedKey> {
-  const presented = presentedKeyOf(req);
+export async function authenticate(presented: string | null, verifyKey: KeyVerifier): Promise<VerifiedKey> {
   // Anything longer than a key cannot be one; do not hash 10 kB headers.
   if (!presented || presented.length > 64) throw new DomainError('UNAUTHORIZED');
   const verification = await verifyKey(presented);

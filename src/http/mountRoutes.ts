@@ -3,7 +3,8 @@ import { DomainError } from '../shared/errors';
 import type { VerifiedKey } from '../modules/keys/verifyKey';
 import type { BucketRecord } from '../modules/buckets/model';
 import { authorizeScope, prefetchBucket, resolveBucket } from './accessRules';
-import { authenticate, presentedKeyType } from './authenticate';
+import { parseKeyType } from '../modules/keys/keyFormat';
+import { authenticate, presentedKeyOf } from './authenticate';
 import type { ApplyRateLimit } from './rateLimit';
 import type { AppDeps, Route } from './route';
 import { mayHoldReservedKeys, parseOrThrow } from './validation';
@@ -33,13 +34,14 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
   return async (req: Request, res: Response): Promise<void> => {
     let key: VerifiedKey | null = null;
     let bucket: BucketRecord | null = null;
+    const presented = access.kind === 'key' ? presentedKeyOf(req) : null;
     const prefetched =
-      access.kind === 'key' && access.bucket
-        ? prefetchBucket(req, access.bucket, presentedKeyType(req), deps.loadBucket)
+      access.kind === 'key' && access.bucket && presented
+        ? prefetchBucket(req, access.bucket, parseKeyType(presented), deps.loadBucket)
         : undefined;
     if (access.kind === 'key') {
       try {
-        key = await authenticate(req, deps.verifyKey);
+        key = await authenticate(presented, deps.verifyKey);
       } catch (error) {
         // Failed authentications count against the client IP; past its limit, guessing gets 429.
         throw (await applyRateLimit(req, res, { ip: req.ip })) ?? error;

@@ -5,9 +5,18 @@ import { toDataPointResponse } from './presenters';
 import { deleteRangeBody, deleteRangeOut, queryBody, queryOut } from './query.schemas';
 import { queryPoints } from './query.service';
 import { idempotencyHeaders, ingestBatchBody, ingestBatchOut, ingestPointBody, ingestPointOut } from './schemas';
-import { withIdempotency } from '../idempotency/withIdempotency';
+import type { BucketRecord } from '../buckets/model';
+import { withIdempotency, type StableIds } from '../idempotency/withIdempotency';
 
 const inBody = { from: 'body', field: 'bucketId' } as const;
+
+/** Ingest runs under the request's Idempotency-Key, if any, scoped to its bucket. */
+const idempotently = <T>(
+  bucket: BucketRecord,
+  headers: { 'idempotency-key'?: string },
+  body: unknown,
+  run: (ids: StableIds | null) => Promise<T>,
+) => withIdempotency({ scope: bucket._id.toHexString(), key: headers['idempotency-key'], request: body, run });
 const ingestAccess = { kind: 'key', scope: 'data:write', deniedMessage: 'Only Admin and Write keys can ingest data', bucket: inBody } as const;
 
 export const pointRoutes = [
@@ -20,15 +29,10 @@ export const pointRoutes = [
     request: { body: ingestPointBody, headers: idempotencyHeaders },
     response: { status: 201, schema: ingestPointOut, description: 'The stored point (acknowledged by the database)' },
     handler: async ({ bucket, body, headers, deps }) =>
-      withIdempotency({
-        scope: bucket._id.toHexString(),
-        key: headers['idempotency-key'],
-        request: body,
-        run: async (ids) => ({
-          message: 'Data point ingested successfully',
-          dataPoint: toDataPointResponse(await ingestPoint(bucket, body, ids, deps)),
-        }),
-      }),
+      idempotently(bucket, headers, body, async (ids) => ({
+        message: 'Data point ingested successfully',
+        dataPoint: toDataPointResponse(await ingestPoint(bucket, body, ids, deps)),
+      })),
   }),
   defineRoute({
     method: 'post',
@@ -39,12 +43,10 @@ export const pointRoutes = [
     request: { body: ingestBatchBody, headers: idempotencyHeaders },
     response: { status: 201, schema: ingestBatchOut, description: 'How many points were stored' },
     handler: async ({ bucket, body, headers }) =>
-      withIdempotency({
-        scope: bucket._id.toHexString(),
-        key: headers['idempotency-key'],
-        request: body,
-        run: async (ids) => ({ message: 'Batch ingested successfully', inserted: await ingestBatch(bucket, body.dataPoints, ids) }),
-      }),
+      idempotently(bucket, headers, body, async (ids) => ({
+        message: 'Batch ingested successfully',
+        inserted: await ingestBatch(bucket, body.dataPoints, ids),
+      })),
   }),
   defineRoute({
     method: 'post',

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { trustProxySetting } from './http/trustProxySetting';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
 const adminKeyPattern = /^dakkio_a_[0-9A-Za-z]{40}$/;
+const count = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -23,21 +25,29 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
-  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(1000),
+  RATE_LIMIT_PER_KEY: count(1, 1000),
   /** memory: per process (one instance). mongodb: shared by every instance on the database. */
   RATE_LIMIT_STORE: z.enum(['memory', 'mongodb']).default('memory'),
-  RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(300),
-  LAST_USED_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
-  VERIFIED_KEY_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
+  RATE_LIMIT_PER_IP: count(1, 300),
+  LAST_USED_WRITE_INTERVAL_MS: count(0, 60_000),
+  VERIFIED_KEY_CACHE_SIZE: count(0, 10_000),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10),
   GROUP_COMMIT_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(2),
   GROUP_COMMIT_MAX_POINTS: z.coerce.number().int().min(1).max(100_000).default(1000),
-  GROUP_COMMIT_MAX_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
-  RETENTION_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  GROUP_COMMIT_MAX_BYTES: count(1024, 4 * 1024 * 1024),
+  RETENTION_INTERVAL_MS: count(1000, 3_600_000),
   RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5000),
-  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  TRUST_PROXY: booleanFromEnv.default(false),
+  REQUEST_TIMEOUT_MS: count(100, 30_000),
+  SHUTDOWN_TIMEOUT_MS: count(100, 10_000),
+  TRUST_PROXY: trustProxySetting.default(false),
+  QUERY_MAX_TIME_MS: count(1, 10_000),
+  QUERY_MAX_CONCURRENT_PER_KEY: count(1, 4),
+  QUERY_MAX_INTERVALS: count(1, 20_000),
+  QUERY_MAX_RESPONSE_BYTES: count(1024, 10 * 1024 * 1024),
+  MAX_SOURCES_PER_BUCKET: count(1, 200),
+  MAX_FIELDS_PER_SOURCE: count(1, 100),
+  MAX_KEYS_PER_BUCKET: count(1, 100),
+  MAX_ADMIN_KEYS_PER_ORG: count(1, 100),
 });
 
 export type Config = z.infer<typeof configSchema>;

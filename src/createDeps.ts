@@ -5,7 +5,9 @@ import type { Logger } from './logger';
 import { createBucketLookup } from './modules/buckets/bucketLookup';
 import { createLastUsedRecorder } from './modules/keys/lastUsedRecorder';
 import { createKeyVerifier, type KeyVerifierOptions } from './modules/keys/verifyKey';
-import { createGroupCommitter } from './modules/points/groupCommit';
+import { createGroupCommitter } from './modules/ingest/groupCommit';
+import { createPointsCommittedBus } from './modules/ingest/pointsCommitted';
+import { createConcurrencyGate } from './modules/query/concurrencyGate';
 import { createSourceLookup } from './modules/sources/sourceLookup';
 
 export interface DepsOverrides {
@@ -26,7 +28,9 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     pingDatabase,
     loadBucket: createBucketLookup(),
     loadSource: createSourceLookup(),
-    commitPoint: committer.commit,
+    commitPoints: committer.commit,
+    pointsCommitted: createPointsCommittedBus(logger),
+    queryGate: createConcurrencyGate(config.QUERY_MAX_CONCURRENT_PER_KEY),
     drainWrites: committer.drain,
   };
 }

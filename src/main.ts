@@ -7,7 +7,7 @@ import { ensureIndexes } from './db/ensureIndexes';
 import { startDatabase } from './db/startDatabase';
 import { createLogger } from './logger';
 import { bootstrapOrganization } from './modules/organizations/bootstrap';
-import { scheduleRetention } from './modules/points/retention';
+import { scheduleRetention } from './modules/retention/retentionJob';
 import { installGracefulShutdown } from './shutdown';
 
 function loadConfigOrExit(): Config {

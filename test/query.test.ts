@@ -1,8 +1,9 @@
 import { Types } from 'mongoose';
 import type { Response } from 'supertest';
 import { DataPointModel } from '../src/modules/points/model';
-import { enforceRetention } from '../src/modules/points/retention';
-import { createBucketKey, createOrganization, createTenant, type Tenant } from './support/tenants';
+import { enforceRetention } from '../src/modules/retention/retentionJob';
+import { expectError, expectNoServerErrorsAfterEach, expectNotFound, expectValidationErrorAt } from './support/assertions';
+import { createBucketKey, createOrganization, createTenant, objectId, uniqueName, type Tenant } from './support/tenants';
 import { useTestApp } from './support/testApp';
 
 /**
@@ -12,13 +13,8 @@ import { useTestApp } from './support/testApp';
 
 const app = useTestApp();
 
-afterEach(() => {
-  // The error handler logs every 5xx before it answers; none may have happened.
-  expect(app().logs.filter((line) => line.includes('"msg":"request failed"'))).toEqual([]);
-});
-
-const uniqueName = (label: string) => `${label} ${new Types.ObjectId().toHexString()}`;
-const objectId = () => new Types.ObjectId().toHexString();
+// The error handler logs every 5xx before it answers; none may have happened.
+expectNoServerErrorsAfterEach(app);
 
 /** A tenant whose bucket keeps points for `retentionDays` (fixed 2024 dates need more than the default 365). */
 async function createTenantWithRetention(retentionDays = 3650): Promise<Tenant> {
@@ -94,18 +90,6 @@ async function queryOk(tenant: Tenant, body: object, key = tenant.readKey): Prom
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-function expectNotFound(res: Response, message: string): void {
-  expect(res.status).toBe(404);
-  expect(res.body).toEqual({ error: 'Not Found', message, requestId: res.headers['x-request-id'] });
-}
-
-function expectValidation(res: Response, path: (string | number)[]): void {
-  expect(res.status).toBe(400);
-  expect(res.body).toMatchObject({ error: 'Validation Error', message: 'Invalid request parameters', requestId: res.headers['x-request-id'] });
-  const paths = (res.body.details as { path: unknown[] }[]).map((detail) => JSON.stringify(detail.path));
-  expect(paths).toContain(JSON.stringify(path));
-}
 
 // ---------------------------------------------------------------------------------------
 // Hand-computed fixture: three data sources over Mon 2024-01-01 and Tue 2024-01-02 (UTC).
@@ -714,7 +698,7 @@ describe('POST /api/data/query: errors', () => {
     for (const [body, path] of cases) {
       const res = await query(tenant, body);
       try {
-        expectValidation(res, path);
+        expectValidationErrorAt(res, path);
       } catch (error) {
         throw new Error(`${JSON.stringify(body)} → ${res.status} ${JSON.stringify(res.body)}\n${(error as Error).message}`);
       }
@@ -815,14 +799,13 @@ describe('DELETE /api/data', () => {
     const body = { bucketId: tenant.bucketId, startTime: '2023-01-01T00:00:00Z', endTime: '2025-01-01T00:00:00Z' };
 
     const forbidden = await app().http.delete('/api/data').set('X-API-Key', tenant.readKey).send(body);
-    expect(forbidden.status).toBe(403);
-    expect(forbidden.body).toEqual({ error: 'Forbidden', message: 'Only Admin and Write keys can delete data', requestId: forbidden.headers['x-request-id'] });
+    expectError(forbidden, 403, 'Forbidden', 'Only Admin and Write keys can delete data');
 
     const { startTime: _startTime, ...withoutStart } = body;
-    expectValidation(await app().http.delete('/api/data').set('X-API-Key', tenant.writeKey).send(withoutStart), ['body', 'startTime']);
+    expectValidationErrorAt(await app().http.delete('/api/data').set('X-API-Key', tenant.writeKey).send(withoutStart), ['body', 'startTime']);
     const { endTime: _endTime, ...withoutEnd } = body;
-    expectValidation(await app().http.delete('/api/data').set('X-API-Key', tenant.writeKey).send(withoutEnd), ['body', 'endTime']);
-    expectValidation(
+    expectValidationErrorAt(await app().http.delete('/api/data').set('X-API-Key', tenant.writeKey).send(withoutEnd), ['body', 'endTime']);
+    expectValidationErrorAt(
       await app().http.delete('/api/data').set('X-API-Key', tenant.writeKey).send({ ...body, endTime: body.startTime }),
       ['body', 'endTime'],
     );

@@ -1,8 +1,8 @@
 import type { ErrorRequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../db/isDatabaseUnavailable';
 import type { Logger } from '../logger';
-import { DomainError, isDomainError } from '../shared/errors';
-import { httpErrorByCode, retryAfterSecondsWhenUnavailable } from './errorMapping';
+import { DomainError, isDomainError, type ValidationIssue } from '../shared/errors';
+import { httpErrorByCode } from './errorMapping';
 
 interface BodyParserError {
   type: string;
@@ -40,6 +40,19 @@ function toDomainError(error: unknown, bodyLimitBytes: number): DomainError {
   return new DomainError('INTERNAL');
 }
 
+/** A hostile body can hold thousands of problems; the answer reports the first ones and a count. */
+const maxDetails = 100;
+const maxSegmentLength = 200;
+
+const shortened = (segment: string | number) =>
+  typeof segment === 'string' && segment.length > maxSegmentLength ? `${segment.slice(0, maxSegmentLength)}…` : segment;
+
+function boundedDetails(details: ValidationIssue[] | undefined) {
+  if (!details) return {};
+  const shown = details.slice(0, maxDetails).map((issue) => ({ path: issue.path.map(shortened), message: String(shortened(issue.message)) }));
+  return { details: shown, ...(details.length > maxDetails ? { detailsOmitted: details.length - maxDetails } : {}) };
+}
+
 export function createErrorHandler(logger: Logger, bodyLimitBytes: number): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     // A request that already timed out got its answer; whatever its handler threw later is only logged.
@@ -56,12 +69,12 @@ export function createErrorHandler(logger: Logger, bodyLimitBytes: number): Erro
         'request failed',
       );
     }
-    if (mapped.status === 503) res.setHeader('Retry-After', String(retryAfterSecondsWhenUnavailable));
+    if (mapped.retryAfterSeconds) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));
     const hasOwnMessage = domainError.message !== domainError.code;
     res.status(mapped.status).json({
       error: mapped.error,
       message: mapped.exposeMessage && hasOwnMessage ? domainError.message : mapped.message,
-      ...(domainError.details ? { details: domainError.details } : {}),
+      ...boundedDetails(domainError.details),
       requestId,
     });
   };

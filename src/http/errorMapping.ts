@@ -7,7 +7,11 @@ interface HttpError {
   message: string;
   /** 5xx bodies never carry the thrower's message, which may describe internals. */
   exposeMessage: boolean;
+  /** Sent as Retry-After: when trying again makes sense. */
+  retryAfterSeconds?: number;
 }
+
+const retryAfterSecondsWhenUnavailable = 5;
 
 export const httpErrorByCode: Record<ErrorCode, HttpError> = {
   VALIDATION_FAILED: { status: 400, error: 'Validation Error', message: 'Invalid request parameters', exposeMessage: true },
@@ -24,12 +28,14 @@ export const httpErrorByCode: Record<ErrorCode, HttpError> = {
   IDEMPOTENCY_KEY_REUSED: { status: 409, error: 'Conflict', message: 'This Idempotency-Key was already used with a different request', exposeMessage: false },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, error: 'Conflict', message: 'A request with this Idempotency-Key is still being processed', exposeMessage: false },
   LAST_ADMIN_KEY: { status: 409, error: 'Conflict', message: 'Cannot delete the last admin key', exposeMessage: false },
+  API_KEY_EXPIRED: { status: 409, error: 'Conflict', message: 'Cannot rotate an expired API key', exposeMessage: false },
+  LIMIT_REACHED: { status: 409, error: 'Conflict', message: 'A configured limit was reached', exposeMessage: true },
+  QUERY_TOO_EXPENSIVE: { status: 400, error: 'Validation Error', message: 'The query is too expensive; narrow the time range or aggregate', exposeMessage: true },
   PAYLOAD_TOO_LARGE: { status: 413, error: 'Payload Too Large', message: 'Request body is too large', exposeMessage: true },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'Unsupported Media Type', message: 'Content-Type must be application/json', exposeMessage: true },
   RATE_LIMITED: { status: 429, error: 'Too Many Requests', message: 'Rate limit exceeded', exposeMessage: true },
-  DATABASE_UNAVAILABLE: { status: 503, error: 'Service Unavailable', message: 'Database unavailable, retry later', exposeMessage: false },
-  REQUEST_TIMED_OUT: { status: 503, error: 'Service Unavailable', message: 'The request took too long, retry later', exposeMessage: false },
+  TOO_MANY_CONCURRENT_QUERIES: { status: 429, error: 'Too Many Requests', message: 'Too many queries in progress for this key; wait for one to finish', exposeMessage: true, retryAfterSeconds: 1 },
+  DATABASE_UNAVAILABLE: { status: 503, error: 'Service Unavailable', message: 'Database unavailable, retry later', exposeMessage: false, retryAfterSeconds: retryAfterSecondsWhenUnavailable },
+  REQUEST_TIMED_OUT: { status: 503, error: 'Service Unavailable', message: 'The request took too long, retry later', exposeMessage: false, retryAfterSeconds: retryAfterSecondsWhenUnavailable },
   INTERNAL: { status: 500, error: 'Internal Server Error', message: 'An unexpected error occurred', exposeMessage: false },
 };
-
-export const retryAfterSecondsWhenUnavailable = 5;

@@ -7,6 +7,7 @@ import { parseKeyType } from '../modules/keys/keyFormat';
 import { authenticate, presentedKeyOf } from './authenticate';
 import type { ApplyRateLimit } from './rateLimit';
 import type { AppDeps, Route } from './route';
+import { holdDeadline } from './requestDeadline';
 import { mayHoldReservedKeys, parseOrThrow } from './validation';
 
 const jsonTypes = ['application/json', 'application/*+json'];
@@ -18,27 +19,38 @@ function hasBody(req: Request): boolean {
 }
 
 /**
- * Every route runs the same story, in the outcome order of api.md §1:
- * authenticate (401), authorize (403), path IDs (400), body parsing (400/413/415; a
- * bucket may be named in the body), bucket (404), rate limit (429), then the request's
- * query and body against their schemas (400), then the use case. Bodies are read only
- * after the key is checked, so an anonymous caller cannot make the server parse 1 MB.
+ * JSON is UTF-8 (RFC 8259). Other charsets are refused rather than decoded: a UTF-16 or
+ * UTF-7 body would reach the parser in a form the reserved-key scan of the raw bytes misses.
  */
+function assertUtf8(req: Request): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Only UTF-8 JSON bodies are accepted');
+  }
+}
+
 const runMiddleware = (middleware: RequestHandler, req: Request, res: Response): Promise<void> =>
   new Promise((resolve, reject) => {
     middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
   });
 
+/**
+ * Every route runs the same story, in the outcome order of docs/api.md §1: authenticate
+ * (401), authorize (403), path IDs (400), a bucket named in the path (404), rate limit
+ * (429), then the body (400/413/415; it may name the bucket: 404), then the query and body
+ * against their schemas (400), then the use case. A body is read only after the key is
+ * checked and only if the key is within its limit, so neither an anonymous nor a throttled
+ * caller can make the server inflate and parse a megabyte.
+ */
 function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit, parseJson: RequestHandler) {
   const { access, request } = route;
+  const bucketInPath = access.kind === 'key' && access.bucket?.from === 'params' ? access.bucket : undefined;
+  const bucketInBody = access.kind === 'key' && access.bucket?.from === 'body' ? access.bucket : undefined;
   return async (req: Request, res: Response): Promise<void> => {
     let key: VerifiedKey | null = null;
     let bucket: BucketRecord | null = null;
     const presented = access.kind === 'key' ? presentedKeyOf(req) : null;
-    const prefetched =
-      access.kind === 'key' && access.bucket && presented
-        ? prefetchBucket(req, access.bucket, parseKeyType(presented), deps.loadBucket)
-        : undefined;
+    const prefetched = bucketInPath && presented ? prefetchBucket(req, bucketInPath, parseKeyType(presented), deps.loadBucket) : undefined;
     if (access.kind === 'key') {
       try {
         key = await authenticate(presented, deps.verifyKey);
@@ -50,21 +62,23 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
       deps.recordLastUsed(key.id);
     }
     // Counted here so every answer below carries the headers; thrown after 403 and 404, which outrank it.
-    const rateLimited = await applyRateLimit(req, res, key ? { keyId: key.id } : { ip: req.ip });
+    const rateLimited = route.rateLimited === false ? null : await applyRateLimit(req, res, key ? { keyId: key.id } : { ip: req.ip });
     if (key && access.kind === 'key') authorizeScope(access, key);
     const params = parseOrThrow('params', request.params, req.params);
+    if (key && bucketInPath) bucket = await resolveBucket(req, bucketInPath, key, deps.loadBucket, prefetched);
+    if (rateLimited) throw rateLimited;
     if (request.body && hasBody(req)) {
       if (!req.is(jsonTypes)) throw new DomainError('UNSUPPORTED_MEDIA_TYPE');
+      assertUtf8(req);
       await runMiddleware(parseJson, req, res);
     }
-    if (key && access.kind === 'key' && access.bucket) bucket = await resolveBucket(req, access.bucket, key, deps.loadBucket, prefetched);
-    if (rateLimited) throw rateLimited;
+    if (key && bucketInBody) bucket = await resolveBucket(req, bucketInBody, key, deps.loadBucket);
 
     const query = parseOrThrow('query', request.query, req.query);
     const body = parseOrThrow('body', request.body, req.body ?? {}, reservedKeysPossible.has(req));
     const headers = parseOrThrow('headers', request.headers, req.headers);
     const requestId = res.locals.requestId as string;
-    const result = await route.handler({ params, query, body, headers, key, bucket, requestId, deps });
+    const result = await route.handler({ params, query, body, headers, key, bucket, requestId, holdDeadline: holdDeadline(res), deps });
     if (!res.headersSent) res.status(route.response.status).json(result);
   };
 }

@@ -8,6 +8,8 @@ import type { Scope } from '../modules/keys/scopes';
 import type { BatchLookup } from '../db/batchLookup';
 import type { SourceSchema } from '../modules/sources/sourceLookup';
 import type { DataPointRecord } from '../modules/points/model';
+import type { PointsCommittedBus } from '../modules/ingest/pointsCommitted';
+import type { ConcurrencyGate } from '../modules/query/concurrencyGate';
 
 export interface AppDeps {
   config: Config;
@@ -18,8 +20,11 @@ export interface AppDeps {
   pingDatabase: () => Promise<boolean>;
   loadBucket: BatchLookup<BucketRecord>;
   loadSource: BatchLookup<SourceSchema>;
-  /** Writes one point, acknowledged, batched with the points of concurrent requests. */
-  commitPoint: (point: DataPointRecord) => Promise<void>;
+  /** Writes points, acknowledged, group-committed with the points of concurrent requests. */
+  commitPoints: (points: DataPointRecord[]) => Promise<void>;
+  pointsCommitted: PointsCommittedBus;
+  /** Caps the queries one key runs at once in this process. */
+  queryGate: ConcurrencyGate;
 }
 
 /** Where a bucket-scoped route names its bucket. */
@@ -51,6 +56,8 @@ export interface RequestContext<A extends Access, P, Q, B, H = undefined> {
   key: A extends { kind: 'key' } ? VerifiedKey : null;
   bucket: A extends { bucket: BucketSource } ? BucketRecord : null;
   requestId: string;
+  /** From now on the request waits for its outcome, past the request deadline: a write was sent. */
+  holdDeadline: () => void;
   deps: AppDeps;
 }
 
@@ -68,6 +75,8 @@ export interface RouteSpec<
   summary: string;
   tag: string;
   access: A;
+  /** Health checks for balancers and orchestrators are never rate-limited (api.md §8). */
+  rateLimited?: false;
   request?: { params?: P; query?: Q; body?: B; headers?: H };
   response: { status: 200 | 201; schema: R; description: string };
   handler: (ctx: RequestContext<A, Output<P>, Output<Q>, Output<B>, Output<H>>) => Promise<z.input<R>>;
@@ -80,6 +89,7 @@ export interface Route {
   summary: string;
   tag: string;
   access: Access;
+  rateLimited?: false;
   request: { params?: AnySchema; query?: AnySchema; body?: AnySchema; headers?: AnySchema };
   response: { status: 200 | 201; schema: AnySchema; description: string };
   handler: (ctx: ErasedContext) => Promise<unknown>;

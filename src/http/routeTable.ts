@@ -1,6 +1,8 @@
 import { bucketRoutes } from '../modules/buckets/routes';
 import { keyRoutes } from '../modules/keys/routes';
+import { ingestRoutes } from '../modules/ingest/routes';
 import { pointRoutes } from '../modules/points/routes';
+import { queryRoutes } from '../modules/query/routes';
 import { serviceRoutes } from '../modules/service/routes';
 import { sourceRoutes } from '../modules/sources/routes';
 import { openApiRoute } from './openApiDocument';
@@ -12,6 +14,8 @@ import type { Route } from './route';
  */
 export const routeTable: readonly Route[] = [
   // Express tries routes in order: the data plane's hot paths go first.
+  ...ingestRoutes,
+  ...queryRoutes,
   ...pointRoutes,
   ...sourceRoutes,
   ...bucketRoutes,

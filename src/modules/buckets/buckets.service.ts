@@ -40,3 +40,7 @@ export async function updateBucket(bucket: BucketRecord, changes: Partial<NewBuc
   if (!updated) throw new DomainError('BUCKET_NOT_FOUND');
   return updated;
 }
+
+/** Buckets that keep points (not being deleted), with their retention. */
+export const bucketsForRetention = () =>
+  BucketModel.find({ deletingAt: null }).select('retentionDays').lean<Pick<BucketRecord, '_id' | 'retentionDays'>[]>();

@@ -7,6 +7,8 @@ const bucketSchema = new Schema(
     name: { type: String, required: true, maxlength: 100 },
     description: { type: String, default: '' },
     retentionDays: { type: Number, required: true, min: 1, max: 3650, default: 365 },
+    /** Set when a delete starts: ingest refuses new points, so none outlive the bucket. */
+    deletingAt: { type: Date, default: null },
   },
   { timestamps: true, collection: collections.buckets },
 );

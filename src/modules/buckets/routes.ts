@@ -50,8 +50,8 @@ export const bucketRoutes = [
     access: { kind: 'key', scope: 'buckets:read', deniedMessage: 'Only Admin keys can view buckets', bucket: inPath },
     request: { params: bucketParams },
     response: { status: 200, schema: bucketWithStatsOut, description: 'The bucket' },
-    handler: async ({ bucket }) => ({
-      bucket: { ...toBucketResponse(bucket), stats: await bucketStats(bucket) },
+    handler: async ({ bucket, deps }) => ({
+      bucket: { ...toBucketResponse(bucket), stats: await bucketStats(bucket, deps.config.QUERY_MAX_TIME_MS) },
     }),
   }),
   defineRoute({

@@ -1,79 +1,64 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
-import { isDuplicateKeyError } from '../../db/isDuplicateKeyError';
-import { DomainError } from '../../shared/errors';
-import { idempotencyRecords, idempotencyWindowMs, type IdempotencyRecord } from './model';
-
-/** A claim older than this is taken to belong to a request that died; a retry may take it over. */
-const abandonedClaimMs = 30_000;
+import { claimKey, completeClaim, releaseClaim } from './claim';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 /** 96 bits of a SHA-256: collisions are not a practical concern at any ingest volume. */
 const objectIdFrom = (text: string) => new Types.ObjectId(sha256(text).slice(0, 24));
 
-export interface IdempotentRun<T> {
+export const hashRequest = (request: unknown): string => sha256(JSON.stringify(request));
+
+type WithId<D> = D & { _id: Types.ObjectId };
+
+/** Where the documents go: an acknowledged write, and a presence check by _id. */
+export interface DocumentWriter<D> {
+  write: (documents: WithId<D>[]) => Promise<void>;
+  storedAmong: (ids: Types.ObjectId[]) => Promise<Set<string>>;
+}
+
+export interface IdempotentWrite<D, T> {
   scope: string;
-  key: string | undefined;
-  /** What makes two requests "the same": a retry must send an identical one. */
-  request: unknown;
-  /**
-   * The work itself. `ids.idFor(n)` gives the n-th document a stable _id derived from the
-   * key; `ids.resuming` says an earlier attempt may have written some of them already.
-   */
-  run: (ids: StableIds | null) => Promise<T>;
+  key: string;
+  /** Of the validated request: a retry must send the same one. */
+  requestHash: string;
+  documents: D[];
+  writer: DocumentWriter<D>;
+  respond: (written: WithId<D>[]) => T;
 }
 
-export interface StableIds {
-  idFor: (n: number) => Types.ObjectId;
-  resuming: boolean;
-}
-
-type Claim = { kind: 'claimed'; resuming: boolean } | { kind: 'replay'; response: unknown };
-
-async function claim(id: Types.ObjectId, requestHash: string, now: Date): Promise<Claim> {
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      await idempotencyRecords().insertOne({ _id: id, requestHash, state: 'pending', createdAt: now });
-      return { kind: 'claimed', resuming: false };
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-    const existing = await idempotencyRecords().findOne({ _id: id });
-    if (!existing) continue;
-    const age = now.getTime() - existing.createdAt.getTime();
-    if (age > idempotencyWindowMs) {
-      await idempotencyRecords().deleteOne({ _id: id, createdAt: existing.createdAt });
-      continue;
-    }
-    if (existing.requestHash !== requestHash) throw new DomainError('IDEMPOTENCY_KEY_REUSED');
-    if (existing.state === 'done') return { kind: 'replay', response: existing.response };
-    if (age < abandonedClaimMs) throw new DomainError('IDEMPOTENCY_IN_PROGRESS');
-    return { kind: 'claimed', resuming: true };
-  }
-  throw new DomainError('IDEMPOTENCY_IN_PROGRESS');
+/** `written` is null when the response was replayed and nothing was written this time. */
+export interface IdempotentOutcome<D, T> {
+  response: T;
+  written: WithId<D>[] | null;
 }
 
 /**
- * Idempotency-Key handling that relies only on _id uniqueness (the embedded database does
- * not enforce unique indexes): the first request claims a record keyed by the key's hash,
- * and its documents get _ids derived from the key. A retry with the same request gets the
- * stored response; a different request with the same key gets 409.
+ * Writes the documents at most once per (scope, key) within the window. Their _ids derive
+ * from the claim, so a retry after a crash resumes: it writes only the documents that are
+ * missing (time-series collections do not enforce _id uniqueness), and a failed write whose
+ * documents all landed counts as done.
  */
-export async function withIdempotency<T>({ scope, key, request, run }: IdempotentRun<T>): Promise<T> {
-  if (key === undefined) return run(null);
-  const id = objectIdFrom(`${scope}\n${key}`);
-  const claimed = await claim(id, sha256(JSON.stringify(request)), new Date());
-  if (claimed.kind === 'replay') return claimed.response as T;
+export async function writeIdempotently<D, T>(request: IdempotentWrite<D, T>): Promise<IdempotentOutcome<D, T>> {
+  const recordId = objectIdFrom(`${request.scope}\n${request.key}`);
+  const claim = await claimKey(recordId, request.requestHash, new Date());
+  if (claim.kind === 'replay') return { response: claim.response as T, written: null };
 
-  const idFor = (n: number) => objectIdFrom(`${id.toHexString()}\n${n}`);
-  let response: T;
+  // Records from before generations existed keep their original derivation.
+  const base = claim.generation ? `${recordId.toHexString()}\n${claim.generation}` : recordId.toHexString();
+  const documents = request.documents.map((document, n) => ({ ...document, _id: objectIdFrom(`${base}\n${n}`) }));
+  const ids = documents.map((document) => document._id);
   try {
-    response = await run({ idFor, resuming: claimed.resuming });
+    const stored = claim.resuming ? await request.writer.storedAmong(ids) : new Set<string>();
+    const missing = documents.filter((document) => !stored.has(document._id.toHexString()));
+    if (missing.length > 0) await request.writer.write(missing).catch(async (error: unknown) => {
+      // The embedded database reports every insert failure as a duplicate key: check presence instead.
+      if ((await request.writer.storedAmong(ids)).size !== ids.length) throw error;
+    });
   } catch (error) {
-    // Let an honest retry start over; documents already written keep their derived _ids.
-    await idempotencyRecords().deleteOne({ _id: id, state: 'pending' }).catch(() => undefined);
+    await releaseClaim(recordId);
     throw error;
   }
-  await idempotencyRecords().updateOne({ _id: id }, { $set: { state: 'done', response } });
-  return response;
+  const response = request.respond(documents);
+  await completeClaim(recordId, response);
+  return { response, written: documents };
 }

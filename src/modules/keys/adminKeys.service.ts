@@ -1,5 +1,6 @@
 import { DomainError } from '../../shared/errors';
 import { toObjectId } from '../../shared/objectId';
+import { releaseAdminKeyRemoval, reserveAdminKeyRemoval } from '../organizations/adminKeyCounter';
 import { issueKey } from './issueKey';
 import { ApiKeyModel, type ApiKeyRecord } from './model';
 
@@ -12,19 +13,23 @@ export async function listAdminKeys(organizationId: string): Promise<ApiKeyRecor
 export async function createAdminKey(
   organizationId: string,
   input: { name: string; expiresAt?: Date },
-  bcryptRounds: number,
+  settings: { bcryptRounds: number; maxAdminKeys: number },
 ) {
+  const existing = await ApiKeyModel.countDocuments({ organizationId: toObjectId(organizationId), type: 'admin' });
+  if (existing >= settings.maxAdminKeys) {
+    throw new DomainError('LIMIT_REACHED', `An organization may have at most ${settings.maxAdminKeys} admin keys`);
+  }
   return issueKey(
     { organizationId: toObjectId(organizationId), bucketId: null, type: 'admin', ...input },
-    bcryptRounds,
+    settings.bcryptRounds,
   );
 }
 
 /**
  * Refuses to remove the organization's last working admin key, which would lock the
- * organization out of its own control plane. Two concurrent deletes of the last two keys
- * can both pass this check (no transactions on every supported database); bootstrap or
- * `npm run create-admin-key` recovers from that.
+ * organization out of its own control plane. The organization's admin-key counter is
+ * decremented atomically before the delete, so concurrent deletions cannot both remove
+ * the last two keys.
  */
 export async function deleteAdminKey(organizationId: string, keyId: string): Promise<ApiKeyRecord> {
   const orgId = toObjectId(organizationId);
@@ -38,6 +43,12 @@ export async function deleteAdminKey(organizationId: string, keyId: string): Pro
     $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }],
   });
   if (otherWorkingAdminKeys === 0) throw new DomainError('LAST_ADMIN_KEY');
-  await ApiKeyModel.deleteOne({ _id: record._id });
+  const countAdminKeys = () => ApiKeyModel.countDocuments({ organizationId: orgId, type: 'admin' });
+  if (!(await reserveAdminKeyRemoval(orgId, countAdminKeys))) throw new DomainError('LAST_ADMIN_KEY');
+  const { deletedCount } = await ApiKeyModel.deleteOne({ _id: record._id });
+  if (deletedCount === 0) {
+    await releaseAdminKeyRemoval(orgId);
+    throw new DomainError('API_KEY_NOT_FOUND');
+  }
   return record;
 }

@@ -12,16 +12,20 @@ export interface NewBucketKey {
   scopes?: Scope[];
 }
 
-export async function createBucketKey(bucket: BucketRecord, input: NewBucketKey, bcryptRounds: number) {
+export async function createBucketKey(bucket: BucketRecord, input: NewBucketKey, settings: { bcryptRounds: number; maxKeysPerBucket: number }) {
   const widened = scopesBeyondType(input.type, input.scopes ?? []);
   if (widened.length > 0) {
     throw new DomainError('VALIDATION_FAILED', 'Invalid request parameters', [
       { path: ['body', 'scopes'], message: `Not allowed for ${input.type} keys: ${widened.join(', ')}` },
     ]);
   }
+  const existing = await ApiKeyModel.countDocuments({ bucketId: bucket._id });
+  if (existing >= settings.maxKeysPerBucket) {
+    throw new DomainError('LIMIT_REACHED', `A bucket may have at most ${settings.maxKeysPerBucket} keys`);
+  }
   return issueKey(
     { organizationId: bucket.organizationId, bucketId: bucket._id, ...input },
-    bcryptRounds,
+    settings.bcryptRounds,
   );
 }
 
@@ -52,6 +56,8 @@ export async function rotateBucketKey(
   bcryptRounds: number,
 ) {
   const old = await findBucketKey(bucket, keyId);
+  // A successor would inherit the expiry and be dead on arrival; an expired key is replaced by a new one.
+  if (old.expiresAt && old.expiresAt.getTime() <= Date.now()) throw new DomainError('API_KEY_EXPIRED');
   const successor = await issueKey(
     {
       organizationId: old.organizationId,

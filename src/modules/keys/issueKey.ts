@@ -1,5 +1,6 @@
 import bcrypt from 'bcrypt';
 import type { Types } from 'mongoose';
+import { countAdminKeyAdded } from '../organizations/adminKeyCounter';
 import { ApiKeyModel, type ApiKeyRecord } from './model';
 import { generateKey, keyPrefixOf, lookupHashOf } from './keyFormat';
 import type { KeyType, Scope } from './scopes';
@@ -34,5 +35,6 @@ export async function issueKey(input: KeyToIssue, bcryptRounds: number): Promise
     scopes: input.scopes && input.scopes.length > 0 ? [...input.scopes] : undefined,
     expiresAt: input.expiresAt ?? null,
   });
+  if (input.type === 'admin') await countAdminKeyAdded(input.organizationId);
   return { record: created.toObject() as ApiKeyRecord, plaintext };
 }

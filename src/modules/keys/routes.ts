@@ -46,7 +46,9 @@ export const keyRoutes = [
     response: { status: 201, schema: createdKeyResponse, description: 'The new key, in plaintext this once' },
     handler: async ({ bucket, body, deps }) => ({
       message: created,
-      apiKey: toCreatedKey(await createBucketKey(bucket, body, deps.config.BCRYPT_ROUNDS)),
+      apiKey: toCreatedKey(
+        await createBucketKey(bucket, body, { bcryptRounds: deps.config.BCRYPT_ROUNDS, maxKeysPerBucket: deps.config.MAX_KEYS_PER_BUCKET }),
+      ),
     }),
   }),
   defineRoute({
@@ -100,7 +102,9 @@ export const keyRoutes = [
     response: { status: 201, schema: createdKeyResponse, description: 'The new admin key, in plaintext this once' },
     handler: async ({ key, body, deps }) => ({
       message: created,
-      apiKey: toCreatedKey(await createAdminKey(key.organizationId, body, deps.config.BCRYPT_ROUNDS)),
+      apiKey: toCreatedKey(
+        await createAdminKey(key.organizationId, body, { bcryptRounds: deps.config.BCRYPT_ROUNDS, maxAdminKeys: deps.config.MAX_ADMIN_KEYS_PER_ORG }),
+      ),
     }),
   }),
   defineRoute({

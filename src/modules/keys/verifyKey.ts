@@ -34,18 +34,21 @@ export type KeyVerifier = (presented: string) => Promise<KeyVerification>;
  * Checks in a fixed order: format, existence (one indexed read, shared with the requests
  * of the same moment, so a deleted key fails on its next request on every instance),
  * expiry, then the secret. The bcrypt compare runs once per key per process: afterwards
- * the cache remembers which stored hash this lookup handle already matched, and forgets
- * it as soon as the key is found deleted or expired.
+ * the cache remembers which stored hash this lookup handle already matched (least recently
+ * used evicted first), and forgets it as soon as the key is found deleted or expired.
  */
 export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
   const compare = options.compare ?? bcrypt.compare;
   const matchedHashByLookup = new Map<string, string>();
 
+  // Least recently used goes first: a Map iterates in insertion order, and a hit re-inserts.
+  // One tenant cycling through many keys then evicts its own cold keys, not everyone's hot ones.
   const remember = (lookupHash: string, keyHash: string): void => {
     if (options.cacheSize === 0) return;
+    matchedHashByLookup.delete(lookupHash);
     if (matchedHashByLookup.size >= options.cacheSize) {
-      const oldest = matchedHashByLookup.keys().next().value;
-      if (oldest !== undefined) matchedHashByLookup.delete(oldest);
+      const leastRecent = matchedHashByLookup.keys().next().value;
+      if (leastRecent !== undefined) matchedHashByLookup.delete(leastRecent);
     }
     matchedHashByLookup.set(lookupHash, keyHash);
   };
@@ -69,8 +72,8 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
 
     if (matchedHashByLookup.get(lookupHash) !== record.keyHash) {
       if (!(await compare(presented, record.keyHash))) return { valid: false, reason: 'WRONG_SECRET' };
-      remember(lookupHash, record.keyHash);
     }
+    remember(lookupHash, record.keyHash);
 
     return {
       valid: true,

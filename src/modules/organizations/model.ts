@@ -4,6 +4,8 @@ import { collections } from '../../shared/collections';
 const organizationSchema = new Schema(
   {
     name: { type: String, required: true, maxlength: 100 },
+    /** Maintained with every admin key issued and removed: see adminKeyCounter.ts. */
+    adminKeyCount: { type: Number, default: 0 },
   },
   { timestamps: true, collection: collections.organizations },
 );

@@ -1,5 +1,4 @@
-import type { Logger } from '../../logger';
-import { BucketModel, type BucketRecord } from '../buckets/model';
+import type { Types } from 'mongoose';
 import { DataPointModel } from './model';
 
 const dayMs = 86_400_000;
@@ -7,35 +6,37 @@ const dayMs = 86_400_000;
 export const retentionCutoff = (retentionDays: number, now = Date.now()): Date => new Date(now - retentionDays * dayMs);
 
 /**
- * Deletes each bucket's points older than its retention, in batches of at most
- * `batchSize`, so one run never holds a long delete against the database.
+ * Deletes the points matching `filter` in batches of at most `batchSize`, so one run never
+ * holds a long delete against the database. Safe to run on several instances at once.
  */
-export async function enforceRetention(batchSize: number, now = Date.now()): Promise<number> {
+export async function deletePointsInBatches(filter: Record<string, unknown>, batchSize: number): Promise<number> {
   let deleted = 0;
-  const buckets = await BucketModel.find().select('retentionDays').lean<Pick<BucketRecord, '_id' | 'retentionDays'>[]>();
-  for (const bucket of buckets) {
-    const expired = { bucketId: bucket._id, timestamp: { $lt: retentionCutoff(bucket.retentionDays, now) } };
-    for (;;) {
-      const batch = await DataPointModel.collection.find(expired, { projection: { _id: 1 } }).limit(batchSize).toArray();
-      if (batch.length === 0) break;
-      deleted += (await DataPointModel.collection.deleteMany({ _id: { $in: batch.map((point) => point._id) } })).deletedCount;
-      if (batch.length < batchSize) break;
-    }
+  for (;;) {
+    const batch = await DataPointModel.collection.find(filter, { projection: { _id: 1 } }).limit(batchSize).toArray();
+    if (batch.length === 0) break;
+    deleted += (await DataPointModel.collection.deleteMany({ _id: { $in: batch.map((point) => point._id) } })).deletedCount;
+    if (batch.length < batchSize) break;
   }
   return deleted;
 }
 
-/** Runs retention every `intervalMs`; returns a function that stops it. */
-export function scheduleRetention(intervalMs: number, batchSize: number, logger: Logger): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    enforceRetention(batchSize)
-      .then((deleted) => deleted > 0 && logger.info({ deleted }, 'retention removed expired points'))
-      .catch((error: Error) => logger.warn({ err: error.message }, 'retention run failed'))
-      .finally(() => (running = false));
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+export const deleteExpiredPoints = (bucketId: Types.ObjectId, cutoff: Date, batchSize: number) =>
+  deletePointsInBatches({ bucketId, timestamp: { $lt: cutoff } }, batchSize);
+
+/**
+ * The distinct values of an ObjectId field among matching points. A sorted $group (MongoDB
+ * serves it with a distinct scan of the (bucketId, dataSourceId, timestamp) index) rather than
+ * `distinct`, whose answer the embedded database does not give as ObjectIds.
+ */
+async function distinctIds(field: 'bucketId' | 'dataSourceId', filter: Record<string, unknown>): Promise<Types.ObjectId[]> {
+  const groups = await DataPointModel.collection
+    .aggregate<{ _id: Types.ObjectId }>([{ $match: filter }, { $sort: { [field]: 1 } }, { $group: { _id: `$${field}` } }])
+    .toArray();
+  return groups.map((group) => group._id);
 }
+
+/** Every bucket id that has points. */
+export const bucketIdsWithPoints = () => distinctIds('bucketId', {});
+
+/** Every data source id with points in one bucket. */
+export const sourceIdsWithPoints = (bucketId: Types.ObjectId) => distinctIds('dataSourceId', { bucketId });

@@ -1,57 +1,18 @@
 import { z } from 'zod';
 import { isoDateTime, objectIdString } from '../../shared/schemas';
 
-const maxFutureMs = 60 * 60 * 1000;
-const safeKey = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'Keys are 1-64 letters, digits, _ or -, starting with a letter or _')
-  .refine((key) => !['__proto__', 'constructor', 'prototype'].includes(key), 'Reserved key');
-const scalar = z.union([z.number().refine(Number.isFinite, 'Must be a finite number'), z.string().max(256), z.boolean()]);
+const time = isoDateTime.transform((value) => new Date(value));
 
-export const timestampField = isoDateTime
-  .transform((value) => new Date(value))
-  .refine((date) => date.getTime() >= 0, 'Timestamp must not be before 1970-01-01T00:00:00Z')
-  .refine((date) => date.getTime() <= Date.now() + maxFutureMs, 'Timestamp must not be more than 1 hour in the future');
-
-/** Checked against the data source's schema in the service; here only the shape. */
-export const valuesField = z
-  .record(z.string(), z.unknown())
-  .refine((values) => Object.keys(values).length > 0, 'Give at least one value');
-
-export const metadataField = z
-  .record(safeKey, scalar)
-  .refine((metadata) => Object.keys(metadata).length <= 32, 'At most 32 metadata keys');
-
-const pointFields = {
-  dataSourceId: objectIdString,
-  timestamp: timestampField.optional(),
-  values: valuesField,
-  metadata: metadataField.optional(),
-};
-
-export const ingestPointBody = z.strictObject({ bucketId: objectIdString, ...pointFields });
-export const ingestBatchBody = z.strictObject({
-  bucketId: objectIdString,
-  dataPoints: z.array(z.strictObject(pointFields)).min(1, 'Give at least one point').max(1000, 'At most 1000 points per batch'),
-});
-
-export const idempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1-255 visible ASCII characters')
-    .optional()
-    .describe('A retry with the same key within 24 h returns the first response and stores nothing twice'),
-});
-
-const fieldValueOut = z.union([z.number(), z.string(), z.boolean()]);
-export const dataPointOut = z.object({
-  _id: z.string(),
-  bucketId: z.string(),
-  dataSourceId: z.string(),
-  timestamp: z.string(),
-  values: z.record(z.string(), fieldValueOut),
-  metadata: z.record(z.string(), fieldValueOut),
-  createdAt: z.string(),
-});
-export const ingestPointOut = z.object({ message: z.string(), dataPoint: dataPointOut });
-export const ingestBatchOut = z.object({ message: z.string(), inserted: z.number() });
+export const deleteRangeBody = z
+  .strictObject({
+    bucketId: objectIdString,
+    dataSourceId: objectIdString.optional(),
+    startTime: time,
+    endTime: time,
+  })
+  // Runs even when a time failed to parse; only two real dates can be out of order.
+  .refine((body) => !(body.startTime instanceof Date && body.endTime instanceof Date) || body.startTime < body.endTime, {
+    path: ['endTime'],
+    message: 'endTime must be after startTime',
+  });
+export const deleteRangeOut = z.object({ message: z.string(), deleted: z.number() });

@@ -9,6 +9,7 @@ export const serviceRoutes = [
     summary: 'Liveness: the process is up',
     tag: 'Service',
     access: { kind: 'public' },
+    rateLimited: false,
     response: { status: 200, schema: z.object({ status: z.literal('ok') }), description: 'The process is up' },
     handler: async () => ({ status: 'ok' as const }),
   }),
@@ -18,6 +19,7 @@ export const serviceRoutes = [
     summary: 'Readiness: the database answers',
     tag: 'Service',
     access: { kind: 'public' },
+    rateLimited: false,
     response: { status: 200, schema: z.object({ status: z.literal('ready') }), description: 'Ready for traffic' },
     handler: async ({ deps }) => {
       if (!(await deps.pingDatabase())) throw new DomainError('DATABASE_UNAVAILABLE');

@@ -20,6 +20,8 @@ const dataSourceSchema = new Schema(
     schema: { type: Schema.Types.Mixed, required: true },
     downsampling: { type: Boolean, default: true },
     status: { type: String, enum: ['active', 'inactive'], default: 'active' },
+    /** Set when a delete starts: ingest refuses new points, so none outlive the source. */
+    deletingAt: { type: Date, default: null },
   },
   { timestamps: true, collection: collections.dataSources, minimize: false },
 );

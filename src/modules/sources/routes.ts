@@ -1,4 +1,4 @@
-import { defineRoute } from '../../http/route';
+import { defineRoute, type AppDeps } from '../../http/route';
 import { toDataSourceResponse } from './presenters';
 import {
   createSourceBody,
@@ -13,6 +13,7 @@ import {
 import { createDataSource, deleteDataSource, findDataSource, listDataSources, updateDataSource } from './sources.service';
 
 const inPath = { from: 'params', field: 'bucketId' } as const;
+const limitsOf = ({ config }: AppDeps) => ({ maxSourcesPerBucket: config.MAX_SOURCES_PER_BUCKET, maxFieldsPerSource: config.MAX_FIELDS_PER_SOURCE });
 const readAccess = { kind: 'key', scope: 'sources:read', deniedMessage: 'Insufficient permissions', bucket: inPath } as const;
 const writeAccess = (operation: string) =>
   ({
@@ -41,9 +42,9 @@ export const sourceRoutes = [
     access: writeAccess('create'),
     request: { params: sourcesParams, body: createSourceBody },
     response: { status: 201, schema: sourceMessageOut, description: 'The new data source' },
-    handler: async ({ bucket, body }) => ({
+    handler: async ({ bucket, body, deps }) => ({
       message: 'Data source created successfully',
-      dataSource: toDataSourceResponse(await createDataSource(bucket, body)),
+      dataSource: toDataSourceResponse(await createDataSource(bucket, body, limitsOf(deps))),
     }),
   }),
   defineRoute({
@@ -66,9 +67,9 @@ export const sourceRoutes = [
     access: writeAccess('update'),
     request: { params: sourceParams, body: updateSourceBody },
     response: { status: 200, schema: sourceMessageOut, description: 'The updated data source' },
-    handler: async ({ bucket, params, body }) => ({
+    handler: async ({ bucket, params, body, deps }) => ({
       message: 'Data source updated successfully',
-      dataSource: toDataSourceResponse(await updateDataSource(bucket, params.sourceId, body)),
+      dataSource: toDataSourceResponse(await updateDataSource(bucket, params.sourceId, body, limitsOf(deps))),
     }),
   }),
   defineRoute({

@@ -18,7 +18,6 @@ const fieldDefinition = z.strictObject({
 export const fieldSchemaInput = z
   .record(fieldName, z.union([z.enum(fieldTypes), fieldDefinition]))
   .refine((fields) => Object.keys(fields).length >= 1, 'Declare at least one field')
-  .refine((fields) => Object.keys(fields).length <= 100, 'At most 100 fields')
   .transform((fields): Record<string, FieldDefinition> =>
     Object.fromEntries(
       Object.entries(fields).map(([name, definition]) => [name, typeof definition === 'string' ? { type: definition } : definition]),

@@ -15,6 +15,27 @@ export interface NewDataSource {
 }
 export type DataSourceChanges = Partial<NewDataSource & { status: 'active' | 'inactive' }>;
 
+export interface SourceLimits {
+  maxSourcesPerBucket: number;
+  maxFieldsPerSource: number;
+}
+
+/** Every field becomes work in each aggregation over the source, so their number is capped. */
+function assertFieldCount(schema: Record<string, FieldDefinition> | undefined, limits: SourceLimits): void {
+  if (schema && Object.keys(schema).length > limits.maxFieldsPerSource) {
+    throw new DomainError('VALIDATION_FAILED', undefined, [
+      { path: ['body', 'schema'], message: `At most ${limits.maxFieldsPerSource} fields` },
+    ]);
+  }
+}
+
+async function assertRoomForSource(bucket: BucketRecord, limits: SourceLimits): Promise<void> {
+  const existing = await DataSourceModel.countDocuments({ bucketId: bucket._id });
+  if (existing >= limits.maxSourcesPerBucket) {
+    throw new DomainError('LIMIT_REACHED', `A bucket may have at most ${limits.maxSourcesPerBucket} data sources`);
+  }
+}
+
 export async function listDataSources(bucket: BucketRecord): Promise<DataSourceRecord[]> {
   return DataSourceModel.find({ bucketId: bucket._id }).sort({ createdAt: 1, _id: 1 }).lean<DataSourceRecord[]>();
 }
@@ -29,8 +50,10 @@ const assertNameFree = (bucketId: Types.ObjectId, name: string, exceptId?: Types
   assertNoClash(DataSourceModel, { bucketId, name }, 'DATA_SOURCE_NAME_TAKEN', exceptId);
 const rethrowDuplicateAsNameTaken = rethrowDuplicateAs('DATA_SOURCE_NAME_TAKEN');
 
-export async function createDataSource(bucket: BucketRecord, input: NewDataSource): Promise<DataSourceRecord> {
+export async function createDataSource(bucket: BucketRecord, input: NewDataSource, limits: SourceLimits): Promise<DataSourceRecord> {
+  assertFieldCount(input.schema, limits);
   await assertNameFree(bucket._id, input.name);
+  await assertRoomForSource(bucket, limits);
   const created = await DataSourceModel.create({ bucketId: bucket._id, ...input }).catch(rethrowDuplicateAsNameTaken);
   return created.toObject() as DataSourceRecord;
 }
@@ -39,7 +62,9 @@ export async function updateDataSource(
   bucket: BucketRecord,
   sourceId: string,
   changes: DataSourceChanges,
+  limits: SourceLimits,
 ): Promise<DataSourceRecord> {
+  assertFieldCount(changes.schema, limits);
   const source = await findDataSource(bucket, sourceId);
   if (changes.name !== undefined && changes.name !== source.name) await assertNameFree(bucket._id, changes.name, source._id);
   const updated = await DataSourceModel.findOneAndUpdate({ _id: source._id }, { $set: changes }, { returnDocument: 'after' })
@@ -49,12 +74,23 @@ export async function updateDataSource(
   return updated;
 }
 
-/** Points go first, so an interrupted delete leaves a data source that can be deleted again. */
+/**
+ * The source is marked first, so ingest stops taking its points; then its points go, then the
+ * source itself. A point acknowledged in the moment between the mark and the points' delete
+ * is an orphan the retention job removes; an interrupted delete can simply be run again.
+ */
 export async function deleteDataSource(bucket: BucketRecord, sourceId: string) {
   const source = await findDataSource(bucket, sourceId);
+  await DataSourceModel.updateOne({ _id: source._id }, { $set: { deletingAt: new Date() } });
   const points = await mongoose.connection
     .collection(collections.dataPoints)
     .deleteMany({ bucketId: bucket._id, dataSourceId: source._id });
   await DataSourceModel.deleteOne({ _id: source._id });
   return { source, deletedDataPoints: points.deletedCount };
+}
+
+/** Which of these data sources exist and are not being deleted. */
+export async function liveSourceIdsAmong(ids: Types.ObjectId[]): Promise<Types.ObjectId[]> {
+  const live = await DataSourceModel.find({ _id: { $in: ids }, deletingAt: null }).select('_id').lean();
+  return live.map((source) => source._id);
 }

@@ -1,5 +1,5 @@
 import type { mongo } from 'mongoose';
-import type { Aggregation } from './query.schemas';
+import type { Aggregation } from './schemas';
 
 type Document = mongo.Document;
 

@@ -1,15 +1,5 @@
+import type { DataPointRecord } from '../points/model';
 import type { AggregatedRow } from './aggregatePoints';
-import type { DataPointRecord } from './model';
-
-export const toDataPointResponse = (point: DataPointRecord) => ({
-  _id: point._id.toHexString(),
-  bucketId: point.bucketId.toHexString(),
-  dataSourceId: point.dataSourceId.toHexString(),
-  timestamp: point.timestamp.toISOString(),
-  values: point.values,
-  metadata: point.metadata,
-  createdAt: point.createdAt.toISOString(),
-});
 
 export const toQueriedPoint = (point: DataPointRecord) => ({
   _id: point._id.toHexString(),

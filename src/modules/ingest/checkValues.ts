@@ -1,6 +1,6 @@
 import type { ValidationIssue } from '../../shared/errors';
 import type { FieldDefinition } from '../sources/model';
-import type { FieldValue } from './model';
+import type { FieldValue } from '../points/model';
 
 /**
  * Numbers beyond this could make a sum or average overflow to Infinity inside the database,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDateTime, objectIdString } from '../../shared/schemas';
-import { metadataField } from './schemas';
+import { metadataField } from '../ingest/schemas';
 
 export const aggregations = ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const;
 export type Aggregation = (typeof aggregations)[number];
@@ -68,17 +68,3 @@ export const queryOut = z.object({
     downsamplingApplied: z.boolean(),
   }),
 });
-
-export const deleteRangeBody = z
-  .strictObject({
-    bucketId: objectIdString,
-    dataSourceId: objectIdString.optional(),
-    startTime: time,
-    endTime: time,
-  })
-  // Runs even when a time failed to parse; only two real dates can be out of order.
-  .refine((body) => !(body.startTime instanceof Date && body.endTime instanceof Date) || body.startTime < body.endTime, {
-    path: ['endTime'],
-    message: 'endTime must be after startTime',
-  });
-export const deleteRangeOut = z.object({ message: z.string(), deleted: z.number() });

@@ -1,4 +1,4 @@
-import type { Interval } from './query.schemas';
+import type { Interval } from './schemas';
 
 const fixedMs: Partial<Record<Interval, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 const dayMs = 86_400_000;

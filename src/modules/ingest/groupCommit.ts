@@ -1,26 +1,27 @@
 import { isDatabaseUnavailable } from '../../db/isDatabaseUnavailable';
 import { DomainError } from '../../shared/errors';
-import { DataPointModel, type DataPointRecord } from './model';
+import type { DataPointRecord } from '../points/model';
+import { insertPoints } from '../points/pointStore';
 
 export interface GroupCommitOptions {
-  /** How long the first point of a group waits for company. */
+  /** How long the first request of a group waits for company. */
   windowMs: number;
   maxPoints: number;
   /** Rough upper bound on a group's size, from the JSON size of values and metadata. */
   maxBytes: number;
-  /** Seam for the tests and the benchmark; defaults to the driver's unordered insertMany. */
+  /** Seam for the tests and the benchmark; defaults to the one insertMany path. */
   insertMany?: (points: DataPointRecord[]) => Promise<unknown>;
 }
 
 export interface GroupCommitter {
-  /** Resolves once the database acknowledged this point; rejects with 503 for exactly the points that failed. */
-  commit: (point: DataPointRecord) => Promise<void>;
+  /** Resolves once the database acknowledged all these points; rejects with 503 if any failed. */
+  commit: (points: DataPointRecord[]) => Promise<void>;
   /** Writes what is waiting and waits for every write in flight (graceful shutdown). */
   drain: () => Promise<void>;
 }
 
 interface Waiting {
-  point: DataPointRecord;
+  points: DataPointRecord[];
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -31,26 +32,34 @@ const failedIndexes = (error: unknown): Set<number> | null => {
   return new Set(writeErrors.map((writeError: { index: number }) => writeError.index));
 };
 
+const approximateBytes = (point: DataPointRecord) => 200 + JSON.stringify(point.values).length + JSON.stringify(point.metadata).length;
+
 /**
- * Group commit for single-point ingest: the points of concurrent requests go to the
- * database as one insertMany, flushed after `windowMs` or as soon as a group is full.
+ * Group commit for every ingest: the points of concurrent requests go to the database as
+ * one insertMany, flushed after `windowMs` or as soon as a group is full. A request's
+ * promise settles with exactly its own points' outcome.
  */
 export function createGroupCommitter(options: GroupCommitOptions): GroupCommitter {
-  const insertMany = options.insertMany ?? ((points) => DataPointModel.collection.insertMany(points, { ordered: false }));
+  const insertMany = options.insertMany ?? insertPoints;
   let group: Waiting[] = [];
+  let groupPoints = 0;
   let groupBytes = 0;
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
 
   const write = async (batch: Waiting[]): Promise<void> => {
     try {
-      await insertMany(batch.map((waiting) => waiting.point));
+      await insertMany(batch.flatMap((waiting) => waiting.points));
       batch.forEach((waiting) => waiting.resolve());
     } catch (error) {
       const failed = failedIndexes(error);
-      batch.forEach((waiting, index) =>
-        failed && !failed.has(index) ? waiting.resolve() : waiting.reject(new DomainError('DATABASE_UNAVAILABLE')),
-      );
+      let offset = 0;
+      for (const waiting of batch) {
+        const indexes = waiting.points.map((_, i) => offset + i);
+        offset += waiting.points.length;
+        if (failed && !indexes.some((index) => failed.has(index))) waiting.resolve();
+        else waiting.reject(new DomainError('DATABASE_UNAVAILABLE'));
+      }
     }
   };
 
@@ -60,17 +69,20 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
     if (group.length === 0) return;
     const batch = group;
     group = [];
+    groupPoints = 0;
     groupBytes = 0;
     const writing = write(batch).finally(() => inFlight.delete(writing));
     inFlight.add(writing);
   };
 
   return {
-    commit: (point) =>
+    commit: (points) =>
       new Promise<void>((resolve, reject) => {
-        group.push({ point, resolve, reject });
-        groupBytes += 200 + JSON.stringify(point.values).length + JSON.stringify(point.metadata).length;
-        if (group.length >= options.maxPoints || groupBytes >= options.maxBytes) flush();
+        if (groupPoints > 0 && groupPoints + points.length > options.maxPoints) flush();
+        group.push({ points, resolve, reject });
+        groupPoints += points.length;
+        for (const point of points) groupBytes += approximateBytes(point);
+        if (groupPoints >= options.maxPoints || groupBytes >= options.maxBytes) flush();
         else timer ??= setTimeout(flush, options.windowMs);
       }),
     drain: async () => {

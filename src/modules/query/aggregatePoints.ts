@@ -1,6 +1,8 @@
 import type { mongo, Types } from 'mongoose';
-import { DataPointModel } from './model';
-import type { Aggregation, Interval } from './query.schemas';
+import { withinQueryTime } from '../../db/queryTimeLimit';
+import { DataPointModel } from '../points/model';
+import { approximateJsonBytes, responseTooLarge, type QueryLimits } from './queryLimits';
+import type { Aggregation, Interval } from './schemas';
 import { groupByDeclaredFields, groupByUnwoundFields, type Grouping } from './groupings';
 
 type Document = mongo.Document;
@@ -29,7 +31,7 @@ export interface AggregatedRow {
  * intervals without points produce no row. first/last need per-field ordering and use
  * the unwinding grouping; the others group the declared numeric fields directly.
  */
-export async function aggregatePoints(request: AggregateRequest): Promise<{ rows: AggregatedRow[]; total: number }> {
+export async function aggregatePoints(request: AggregateRequest, limits: QueryLimits): Promise<{ rows: AggregatedRow[]; total: number }> {
   const interval = request.groupBy
     ? { $dateTrunc: { date: '$timestamp', unit: request.groupBy, binSize: 1, startOfWeek: 'monday' } }
     : null;
@@ -44,8 +46,13 @@ export async function aggregatePoints(request: AggregateRequest): Promise<{ rows
     { $sort: { '_id.interval': direction, firstSeen: direction, '_id.dataSourceId': 1 } },
     { $facet: { rows: [{ $skip: request.offset }, { $limit: request.limit }], total: [{ $count: 'n' }] } },
   ];
-  const [result] = await DataPointModel.collection.aggregate(pipeline, { allowDiskUse: true }).toArray();
+  const [result] = await withinQueryTime(limits.maxTimeMS, (maxTimeMS) =>
+    DataPointModel.collection.aggregate(pipeline, { allowDiskUse: true, maxTimeMS }).toArray(),
+  );
   const rows = (result?.rows ?? []) as Document[];
+  // One facet document is at most 16 MB; the limit may be lower.
+  const bytes = rows.reduce((sum, row) => sum + approximateJsonBytes({ values: row }), 0);
+  if (bytes > limits.maxResponseBytes) throw responseTooLarge(limits.maxResponseBytes);
   return {
     total: (result?.total?.[0]?.n as number | undefined) ?? 0,
     rows: rows.map((row) => ({

@@ -1,0 +1,12 @@
+import type { Types } from 'mongoose';
+import { DataPointModel, type DataPointRecord } from './model';
+
+/** The one write path for points: an unordered, acknowledged insertMany. */
+export const insertPoints = (points: DataPointRecord[]) => DataPointModel.collection.insertMany(points, { ordered: false });
+
+export async function storedPointIds(ids: Types.ObjectId[]): Promise<Set<string>> {
+  const stored = await DataPointModel.collection.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray();
+  return new Set(stored.map((point) => point._id.toHexString()));
+}
+
+export const deletePointsById = (ids: Types.ObjectId[]) => DataPointModel.collection.deleteMany({ _id: { $in: ids } });

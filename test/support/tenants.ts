@@ -14,7 +14,11 @@ export interface Tenant {
   readKeyId: string;
 }
 
-const uniqueName = (label: string) => `${label} ${new Types.ObjectId().toHexString()}`;
+/** A fresh, well-formed ObjectId as hex. */
+export const objectId = () => new Types.ObjectId().toHexString();
+
+/** `label` followed by a fresh ObjectId, so names never collide across tests. */
+export const uniqueName = (label: string) => `${label} ${objectId()}`;
 
 /** A fresh organization whose first admin key is issued the way bootstrap issues it. */
 export async function createOrganization(app: TestApp) {
@@ -47,4 +51,14 @@ export async function createTenant(app: TestApp): Promise<Tenant> {
   const write = await createBucketKey(app, organization.adminKey, bucketId, 'write');
   const read = await createBucketKey(app, organization.adminKey, bucketId, 'read');
   return { ...organization, bucketId, writeKey: write.key, writeKeyId: write.id, readKey: read.key, readKeyId: read.id };
+}
+
+/** A data source made through HTTP with `key` (admin or write) in the bucket; returns its id. */
+export async function createDataSource(app: TestApp, key: string, bucketId: string, schema: object = { temperature: 'number' }): Promise<string> {
+  const res = await app.http
+    .post(`/api/buckets/${bucketId}/sources`)
+    .set('X-API-Key', key)
+    .send({ name: uniqueName('source'), schema })
+    .expect(201);
+  return res.body.dataSource._id as string;
 }

@@ -70,18 +70,27 @@ export async function disconnectDatabase(): Promise<void> {
   await mongoose.disconnect();
 }
 
+/** How many apps of useTestApp are running in this test file. */
+let appsInUse = 0;
+
 /**
- * Registers beforeAll/afterAll for a test file: the real app on port 0, closed and its
- * database dropped at the end. Returns a getter, since the app exists only once beforeAll ran.
+ * Registers beforeAll/afterAll for a test file (or a describe block): the real app on port
+ * 0, closed at the end, and the database dropped once the last such app of the file is
+ * closed, so a describe block may start a second app with other settings. Returns a getter,
+ * since the app exists only once beforeAll ran.
  */
 export function useTestApp(env: Record<string, string> = {}): () => TestApp {
   let app: TestApp | undefined;
   beforeAll(async () => {
     app = await startTestApp(env);
+    appsInUse += 1;
   });
   afterAll(async () => {
-    await app?.close();
-    await disconnectDatabase();
+    if (app) {
+      await app.close();
+      appsInUse -= 1;
+    }
+    if (appsInUse === 0) await disconnectDatabase();
   });
   return () => {
     if (!app) throw new Error('useTestApp: the app is available inside tests only');

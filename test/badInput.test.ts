@@ -2,34 +2,26 @@ import { Types } from 'mongoose';
 import type { Response } from 'supertest';
 import { BucketModel } from '../src/modules/buckets/model';
 import { ApiKeyModel } from '../src/modules/keys/model';
-import { createTenant, type Tenant } from './support/tenants';
-import { disconnectDatabase, startTestApp, type TestApp } from './support/testApp';
+import { expectError, expectErrorBody, expectNoServerErrorsAfterEach, expectValidationError } from './support/assertions';
+import { createTenant, objectId, type Tenant } from './support/tenants';
+import { useTestApp } from './support/testApp';
 
 /**
  * Bad input of every kind must end in the documented 4xx (api.md §2), never a 500, and
  * must leave the database exactly as it was.
  */
 
-let app: TestApp;
+const app = useTestApp();
 let tenant: Tenant;
 
 beforeAll(async () => {
-  app = await startTestApp();
-  tenant = await createTenant(app);
+  tenant = await createTenant(app());
 });
-afterAll(async () => {
-  await app.close();
-  await disconnectDatabase();
-});
-afterEach(() => {
-  // The error handler logs every 5xx before it answers; none may have happened.
-  expect(app.logs.filter((line) => line.includes('"msg":"request failed"'))).toEqual([]);
-});
+// The error handler logs every 5xx before it answers; none may have happened.
+expectNoServerErrorsAfterEach(app);
 
 type Path = (string | number)[];
 type Method = 'get' | 'post' | 'patch' | 'delete';
-
-const objectId = () => new Types.ObjectId().toHexString();
 
 /**
  * Everything stored for the organization, plus global counts. A key's lastUsedAt (and the
@@ -56,43 +48,13 @@ async function withNothingWritten(send: () => Promise<Response>): Promise<Respon
   return res;
 }
 
-/** The error envelope of api.md §2, with requestId matching X-Request-Id. */
-function expectErrorBody(res: Response, status: number, error: string, message?: string): void {
-  expect({ status: res.status, body: res.body as unknown }).toMatchObject({ status, body: { error } });
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.body as Record<string, unknown>;
-  for (const field of Object.keys(body)) expect(['error', 'message', 'details', 'requestId']).toContain(field);
-  expect(typeof body.message).toBe('string');
-  expect((body.message as string).length).toBeGreaterThan(0);
-  if (message !== undefined) expect(body.message).toBe(message);
-  expect(typeof body.requestId).toBe('string');
-  expect(body.requestId).toBe(res.headers['x-request-id']);
-}
-
-const distinctPaths = (details: unknown): Path[] => {
-  const paths = (details as { path: Path }[]).map((detail) => JSON.stringify(detail.path));
-  return [...new Set(paths)].sort().map((path) => JSON.parse(path) as Path);
-};
-
-/** 400 with one `details` entry (or more) for each expected path, and for no other path. */
-function expectValidationError(res: Response, paths: Path[]): void {
-  expectErrorBody(res, 400, 'Validation Error', 'Invalid request parameters');
-  const details = (res.body as { details?: unknown }).details;
-  expect(Array.isArray(details)).toBe(true);
-  for (const detail of details as unknown[]) {
-    expect(detail).toEqual({ path: expect.any(Array), message: expect.any(String) });
-  }
-  const sorted = [...paths].map((path) => JSON.stringify(path)).sort().map((path) => JSON.parse(path) as Path);
-  expect(distinctPaths(details)).toEqual(sorted);
-}
-
 function send(method: Method, path: string, body?: unknown, key = tenant.adminKey) {
-  const req = app.http[method](path).set('X-API-Key', key);
+  const req = app().http[method](path).set('X-API-Key', key);
   return body === undefined ? req : req.send(body as object);
 }
 
 function sendRaw(method: Method, path: string, raw: string, contentType = 'application/json', key = tenant.adminKey) {
-  return app.http[method](path).set('X-API-Key', key).set('Content-Type', contentType).send(raw);
+  return app().http[method](path).set('X-API-Key', key).set('Content-Type', contentType).send(raw);
 }
 
 const endpointLabels = ['POST /api/buckets', 'PATCH /api/buckets/:bucketId', 'POST /api/buckets/:bucketId/keys', 'POST /api/keys'] as const;
@@ -428,26 +390,22 @@ describe('malformed IDs in the path (admin key)', () => {
 
   it.each(expand(bucketIdRoutes))('%s %s → 400 "Invalid bucket ID format"', async (method, template, body) => {
     const res = await withNothingWritten(() => send(method.toLowerCase() as Method, resolvePath(template), body));
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: 'Validation Error', message: 'Invalid bucket ID format', requestId: res.headers['x-request-id'] });
+    expectError(res, 400, 'Validation Error', 'Invalid bucket ID format');
   });
 
   it.each(expand(keyIdRoutes))('%s %s → 400 "Invalid key ID format"', async (method, template, body) => {
     const res = await withNothingWritten(() => send(method.toLowerCase() as Method, resolvePath(template), body));
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: 'Validation Error', message: 'Invalid key ID format', requestId: res.headers['x-request-id'] });
+    expectError(res, 400, 'Validation Error', 'Invalid key ID format');
   });
 
   it('both IDs malformed → the bucket ID is reported', async () => {
     const res = await withNothingWritten(() => send('delete', '/api/buckets/not-an-id/keys/xyz'));
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: 'Validation Error', message: 'Invalid bucket ID format', requestId: res.headers['x-request-id'] });
+    expectError(res, 400, 'Validation Error', 'Invalid bucket ID format');
   });
 
   it('a malformed ID with a malformed body → the ID is what is reported', async () => {
     const res = await withNothingWritten(() => sendRaw('patch', '/api/buckets/not-an-id', '{"name":'));
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: 'Validation Error', message: 'Invalid bucket ID format', requestId: res.headers['x-request-id'] });
+    expectError(res, 400, 'Validation Error', 'Invalid bucket ID format');
   });
 });
 

@@ -4,19 +4,14 @@ import mongoose, { Types } from 'mongoose';
 import type { Response } from 'supertest';
 import { ApiKeyModel } from '../src/modules/keys/model';
 import { DataPointModel } from '../src/modules/points/model';
-import { createBucketKey, createTenant, type Tenant } from './support/tenants';
-import { startTestApp, useTestApp, type TestApp } from './support/testApp';
+import { expectError, expectErrorBody, expectUnauthorized } from './support/assertions';
+import { createBucketKey, createDataSource, createTenant, type Tenant } from './support/tenants';
+import { useTestApp, type TestApp } from './support/testApp';
 
 const app = useTestApp();
 
-async function createSource(target: TestApp, tenant: Tenant, schema: object = { temperature: 'number', label: 'string' }) {
-  const res = await target.http
-    .post(`/api/buckets/${tenant.bucketId}/sources`)
-    .set('X-API-Key', tenant.adminKey)
-    .send({ name: `source ${new Types.ObjectId().toHexString()}`, schema })
-    .expect(201);
-  return res.body.dataSource._id as string;
-}
+const createSource = (target: TestApp, tenant: Tenant) =>
+  createDataSource(target, tenant.adminKey, tenant.bucketId, { temperature: 'number', label: 'string' });
 
 const storedPoints = (bucketId: string) => DataPointModel.find({ bucketId: new Types.ObjectId(bucketId) }).lean();
 
@@ -81,13 +76,7 @@ describe('POST /api/data group commit', () => {
 describe('POST /api/data when the database goes away mid-window', () => {
   // A wider group-commit window makes it likely that the connection closes while points
   // are waiting in a group or being written; the default app (2 ms) is exercised as well.
-  let wideWindow: TestApp | undefined;
-  beforeAll(async () => {
-    wideWindow = await startTestApp({ GROUP_COMMIT_WINDOW_MS: '25' });
-  });
-  afterAll(async () => {
-    await wideWindow?.close();
-  });
+  const wideWindow = useTestApp({ GROUP_COMMIT_WINDOW_MS: '25' });
 
   const reopen = async () => {
     if (mongoose.connection.readyState !== 1) {
@@ -104,7 +93,7 @@ describe('POST /api/data when the database goes away mid-window', () => {
     let mixedSeen = false;
 
     for (let attempt = 0; attempt < delaysMs.length && !mixedSeen; attempt += 1) {
-      const target = attempt % 2 === 0 ? wideWindow! : app();
+      const target = attempt % 2 === 0 ? wideWindow() : app();
       const tenant = await createTenant(target);
       const dataSourceId = await createSource(target, tenant);
       // Warm the key so most requests get past authentication before the outage.
@@ -136,11 +125,7 @@ describe('POST /api/data when the database goes away mid-window', () => {
       for (const res of responses) {
         expect([201, 503]).toContain(res.status);
         if (res.status === 503) {
-          expect(res.body).toEqual({
-            error: 'Service Unavailable',
-            message: expect.any(String),
-            requestId: res.headers['x-request-id'],
-          });
+          expectError(res, 503, 'Service Unavailable', expect.any(String));
           expect(res.headers['retry-after']).toMatch(/^\d+$/);
         }
       }
@@ -175,11 +160,6 @@ describe('POST /api/data when the database goes away mid-window', () => {
 
 describe('verified-key cache on the request path', () => {
   const listSources = (key: string, bucketId: string) => app().http.get(`/api/buckets/${bucketId}/sources`).set('X-API-Key', key);
-
-  const expectUnauthorized = (res: Response) => {
-    expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: 'Unauthorized', message: 'Invalid or missing API key', requestId: res.headers['x-request-id'] });
-  };
 
   it('runs one bcrypt compare for 100 requests with the same key', async () => {
     const tenant = await createTenant(app());
@@ -271,16 +251,14 @@ describe('POST /api/data/batch with Content-Encoding', () => {
     const bomb = gzipSync(JSON.stringify(batchOf(tenant, dataSourceId, 3)) + ' '.repeat(5 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(app().config.BODY_LIMIT_BYTES / 10);
     const res = await postRaw(tenant, bomb, 'gzip');
-    expect(res.status).toBe(413);
-    expect(res.body).toEqual({ error: 'Payload Too Large', message: expect.any(String), requestId: res.headers['x-request-id'] });
+    expectError(res, 413, 'Payload Too Large', expect.any(String));
     expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
   });
 
   it('answers 400 (never 500) to a body that is not a gzip stream, and stores nothing', async () => {
     const tenant = await createTenant(app());
     const res = await postRaw(tenant, randomBytes(256), 'gzip');
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual(expect.objectContaining({ error: 'Validation Error', message: expect.any(String), requestId: res.headers['x-request-id'] }));
+    expectErrorBody(res, 400, 'Validation Error');
     expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
   });
 
@@ -289,8 +267,7 @@ describe('POST /api/data/batch with Content-Encoding', () => {
     const dataSourceId = await createSource(app(), tenant);
     const whole = gzipSync(JSON.stringify(batchOf(tenant, dataSourceId, 20)));
     const res = await postRaw(tenant, whole.subarray(0, Math.floor(whole.length / 2)), 'gzip');
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual(expect.objectContaining({ error: 'Validation Error', requestId: res.headers['x-request-id'] }));
+    expectErrorBody(res, 400, 'Validation Error');
     expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
   });
 
@@ -298,8 +275,7 @@ describe('POST /api/data/batch with Content-Encoding', () => {
     const tenant = await createTenant(app());
     const dataSourceId = await createSource(app(), tenant);
     const res = await postRaw(tenant, Buffer.from(JSON.stringify(batchOf(tenant, dataSourceId, 2))), 'compress');
-    expect(res.status).toBe(415);
-    expect(res.body).toEqual({ error: 'Unsupported Media Type', message: expect.any(String), requestId: res.headers['x-request-id'] });
+    expectError(res, 415, 'Unsupported Media Type', expect.any(String));
     expect(await storedPoints(tenant.bucketId)).toHaveLength(0);
   });
 });
@@ -324,11 +300,7 @@ describe('Idempotency-Key racing through group commit', () => {
     // Every 201 is the same first response.
     for (const res of created) expect(res.body).toEqual(created[0]!.body);
     for (const res of responses.filter((r) => r.status === 409)) {
-      expect(res.body).toEqual({
-        error: 'Conflict',
-        message: 'A request with this Idempotency-Key is still being processed',
-        requestId: res.headers['x-request-id'],
-      });
+      expectError(res, 409, 'Conflict', 'A request with this Idempotency-Key is still being processed');
     }
 
     let stored = await storedPoints(tenant.bucketId);

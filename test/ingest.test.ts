@@ -1,19 +1,14 @@
 import { Types } from 'mongoose';
 import { DataPointModel } from '../src/modules/points/model';
 import { idempotencyRecords } from '../src/modules/idempotency/model';
-import { createBucket, createTenant, type Tenant } from './support/tenants';
+import { expectError, expectNotFound } from './support/assertions';
+import { createBucket, createDataSource, createTenant, type Tenant } from './support/tenants';
 import { useTestApp } from './support/testApp';
 
 const app = useTestApp();
 
-async function createSource(tenant: Tenant, bucketId = tenant.bucketId, schema: object = { temperature: 'number', label: 'string', ok: 'boolean' }) {
-  const res = await app()
-    .http.post(`/api/buckets/${bucketId}/sources`)
-    .set('X-API-Key', tenant.adminKey)
-    .send({ name: `source ${new Types.ObjectId().toHexString()}`, schema })
-    .expect(201);
-  return res.body.dataSource._id as string;
-}
+const createSource = (tenant: Tenant, bucketId = tenant.bucketId) =>
+  createDataSource(app(), tenant.adminKey, bucketId, { temperature: 'number', label: 'string', ok: 'boolean' });
 
 const storedPoints = (bucketId: string) => DataPointModel.find({ bucketId: new Types.ObjectId(bucketId) }).lean();
 
@@ -118,7 +113,7 @@ describe('POST /api/data', () => {
       .set('X-API-Key', tenant.writeKey)
       .send({ bucketId: tenant.bucketId, dataSourceId: foreignSource, values: { temperature: 1 } })
       .expect(404);
-    expect(res.body).toEqual({ error: 'Not Found', message: 'Data source not found', requestId: res.headers['x-request-id'] });
+    expectNotFound(res, 'Data source not found');
     expect(await DataPointModel.countDocuments({ dataSourceId: new Types.ObjectId(foreignSource) })).toBe(0);
   });
 
@@ -250,11 +245,7 @@ describe('Idempotency-Key on POST /api/data and /api/data/batch', () => {
         .send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature } });
     await post(1).expect(201);
     const res = await post(2).expect(409);
-    expect(res.body).toEqual({
-      error: 'Conflict',
-      message: 'This Idempotency-Key was already used with a different request',
-      requestId: res.headers['x-request-id'],
-    });
+    expectError(res, 409, 'Conflict', 'This Idempotency-Key was already used with a different request');
     const stored = await storedPoints(tenant.bucketId);
     expect(stored.map((p) => p.values)).toEqual([{ temperature: 1 }]);
   });

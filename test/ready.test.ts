@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { expectError } from './support/assertions';
 import { createTenant } from './support/tenants';
 import { useTestApp } from './support/testApp';
 
@@ -12,11 +13,7 @@ describe('GET /ready', () => {
     await mongoose.connection.close();
     try {
       const ready = await app().http.get('/ready').expect(503);
-      expect(ready.body).toEqual({
-        error: 'Service Unavailable',
-        message: 'Database unavailable, retry later',
-        requestId: ready.headers['x-request-id'],
-      });
+      expectError(ready, 503, 'Service Unavailable', 'Database unavailable, retry later');
       expect(ready.headers['retry-after']).toBe('5');
 
       const api = await app().http.get('/api/buckets').set('X-API-Key', tenant.adminKey).expect(503);

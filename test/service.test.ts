@@ -1,5 +1,6 @@
 import { routeTable } from '../src/http/routeTable';
 import { ApiKeyModel } from '../src/modules/keys/model';
+import { expectNotFound, expectRateLimitHeaders } from './support/assertions';
 import { createTenant } from './support/tenants';
 import { useTestApp } from './support/testApp';
 
@@ -27,7 +28,7 @@ describe('GET /api/openapi.json', () => {
 describe('unknown routes', () => {
   it('answer 404 with the error shape', async () => {
     const res = await app().http.get('/api/nothing-here').expect(404);
-    expect(res.body).toEqual({ error: 'Not Found', message: 'Route not found', requestId: res.headers['x-request-id'] });
+    expectNotFound(res, 'Route not found');
   });
 });
 
@@ -38,6 +39,7 @@ describe('every response', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-powered-by']).toBeUndefined();
+    expectRateLimitHeaders(res, app().config.RATE_LIMIT_WINDOW_MS);
     expect(res.headers['x-ratelimit-limit']).toBe(String(app().config.RATE_LIMIT_PER_KEY));
     expect(Number(res.headers['x-ratelimit-reset'])).toBeGreaterThan(Date.now() / 1000);
   });

@@ -1,18 +1,12 @@
 import mongoose, { Types } from 'mongoose';
 import { DataSourceModel } from '../src/modules/sources/model';
 import { createBucket, createBucketKey, createOrganization, createTenant, type Tenant } from './support/tenants';
+import { expectError, expectValidationErrorAt } from './support/assertions';
 import { useTestApp } from './support/testApp';
 
 const app = useTestApp();
 
 const dataSourceFields = ['_id', 'bucketId', 'createdAt', 'description', 'downsampling', 'name', 'schema', 'status', 'type', 'updatedAt'];
-
-type Res = { status: number; headers: Record<string, string>; body: Record<string, unknown> };
-
-const expectError = (res: Res, status: number, error: string, message: string) => {
-  expect(res.status).toBe(status);
-  expect(res.body).toEqual({ error, message, requestId: res.headers['x-request-id'] });
-};
 
 const expectIso = (value: unknown) => {
   expect(typeof value).toBe('string');
@@ -46,21 +40,6 @@ const insertPoints = async (bucketId: string, dataSourceId: string, count: numbe
   );
 };
 const pointCount = (dataSourceId: string) => points().countDocuments({ dataSourceId: new Types.ObjectId(dataSourceId) });
-
-/** A 400 whose details include every expected path, with nothing else about the body left open. */
-const expectValidation = (res: Res, ...paths: (string | number)[][]) => {
-  expect(res.status).toBe(400);
-  expect(res.body).toEqual({
-    error: 'Validation Error',
-    message: 'Invalid request parameters',
-    details: expect.any(Array),
-    requestId: res.headers['x-request-id'],
-  });
-  const details = res.body.details as Array<{ path: (string | number)[]; message: string }>;
-  for (const detail of details) expect(typeof detail.message).toBe('string');
-  const got = details.map((d) => JSON.stringify(d.path));
-  for (const path of paths) expect(got).toContain(JSON.stringify(path));
-};
 
 describe('POST /api/buckets/:bucketId/sources', () => {
   it('creates a data source from the full schema form, with the documented defaults', async () => {
@@ -199,7 +178,7 @@ describe('POST /api/buckets/:bucketId/sources', () => {
       const tenant = await createTenant(app());
       const body = { name: 'sensor', schema: { temperature: 'number' }, ...override };
       const res = await app().http.post(sourcesPath(tenant.bucketId)).set('X-API-Key', tenant.writeKey).send(body);
-      expectValidation(res, ...paths);
+      expectValidationErrorAt(res, ...paths);
       expect(await storedSources(tenant.bucketId)).toHaveLength(0);
     });
 
@@ -213,14 +192,14 @@ describe('POST /api/buckets/:bucketId/sources', () => {
     it('a __proto__ field name sent as raw JSON', async () => {
       const tenant = await createTenant(app());
       const res = await postRaw(tenant, '{"name":"sensor","schema":{"__proto__":"number"}}');
-      expectValidation(res, ['body', 'schema', '__proto__']);
+      expectValidationErrorAt(res, ['body', 'schema', '__proto__']);
       expect(await storedSources(tenant.bucketId)).toHaveLength(0);
     });
 
     it('a __proto__ field name next to a valid field, sent as raw JSON, is rejected rather than dropped', async () => {
       const tenant = await createTenant(app());
       const res = await postRaw(tenant, '{"name":"sensor","schema":{"ok":"number","__proto__":{"type":"number"}}}');
-      expectValidation(res, ['body', 'schema', '__proto__']);
+      expectValidationErrorAt(res, ['body', 'schema', '__proto__']);
       expect(await storedSources(tenant.bucketId)).toHaveLength(0);
       expect(({} as Record<string, unknown>).type).toBeUndefined();
     });
@@ -228,7 +207,7 @@ describe('POST /api/buckets/:bucketId/sources', () => {
     it('a top-level __proto__ key sent as raw JSON', async () => {
       const tenant = await createTenant(app());
       const res = await postRaw(tenant, '{"name":"sensor","schema":{"ok":"number"},"__proto__":{"status":"inactive"}}');
-      expectValidation(res, ['body', '__proto__']);
+      expectValidationErrorAt(res, ['body', '__proto__']);
       expect(await storedSources(tenant.bucketId)).toHaveLength(0);
     });
 
@@ -549,7 +528,7 @@ describe('PATCH /api/buckets/:bucketId/sources/:sourceId', () => {
     const created = await createSource(tenant.writeKey, tenant.bucketId);
     const before = await storedSource(created._id);
     const res = await app().http.patch(sourcePath(tenant.bucketId, created._id)).set('X-API-Key', tenant.writeKey).send(body);
-    expectValidation(res, ...paths);
+    expectValidationErrorAt(res, ...paths);
     expect(await storedSource(created._id)).toEqual(before);
   });
 });

@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import { trustProxySetting } from './http/trustProxySetting';
 
-const booleanFromEnv = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
-
 const adminKeyPattern = /^dakkio_a_[0-9A-Za-z]{40}$/;
 const count = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 

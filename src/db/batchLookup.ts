@@ -19,8 +19,12 @@ export function createBatchLookup<V>(
     waiting = new Map();
     if (batch.size === 0) return;
     fetchMany([...batch.keys()]).then(
-      (found) => batch.forEach((callers, key) => callers.forEach((caller) => caller.resolve(found.get(key) ?? null))),
-      (error: unknown) => batch.forEach((callers) => callers.forEach((caller) => caller.reject(error))),
+      (found) => {
+        for (const [key, callers] of batch) for (const caller of callers) caller.resolve(found.get(key) ?? null);
+      },
+      (error: unknown) => {
+        for (const callers of batch.values()) for (const caller of callers) caller.reject(error);
+      },
     );
   };
 

@@ -32,10 +32,14 @@ function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query' 
 /** The statuses a route can answer besides success, read off its declaration. */
 function errorStatusesOf(route: Route): number[] {
   const statuses = new Set<number>([500, 503]);
-  if (route.access.kind === 'key') [401, 403, 429].forEach((s) => statuses.add(s));
+  if (route.rateLimited !== false && route.access.kind === 'public') statuses.add(429);
+  const add = (...more: number[]) => {
+    for (const status of more) statuses.add(status);
+  };
+  if (route.access.kind === 'key') add(401, 403, 429);
   if (route.access.kind === 'key' && route.access.bucket) statuses.add(404);
   if (route.request.params || route.request.query || route.request.body) statuses.add(400);
-  if (route.request.body) [413, 415].forEach((s) => statuses.add(s));
+  if (route.request.body) add(413, 415);
   return [...statuses].sort();
 }
 

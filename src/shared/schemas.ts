@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { objectIdPattern } from './objectId';
 
 // C0/C1 control characters have no business in a display name and break logs and terminals.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/;
 
 export const objectIdParam = (label: string) =>

@@ -24,7 +24,7 @@ export interface PointsToBuild {
 
 /** A source that is being deleted takes no new points: they would outlive it. */
 const usableSource = (source: SourceSchema | undefined, bucket: BucketRecord) =>
-  source && source.bucketId.equals(bucket._id) && !source.deletingAt ? source : undefined;
+  source?.bucketId.equals(bucket._id) && !source.deletingAt ? source : undefined;
 
 /**
  * Checks every point against its data source's schema and builds the documents to store.

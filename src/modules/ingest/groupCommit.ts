@@ -50,7 +50,7 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
   const write = async (batch: Waiting[]): Promise<void> => {
     try {
       await insertMany(batch.flatMap((waiting) => waiting.points));
-      batch.forEach((waiting) => waiting.resolve());
+      for (const waiting of batch) waiting.resolve();
     } catch (error) {
       const failed = failedIndexes(error);
       let offset = 0;

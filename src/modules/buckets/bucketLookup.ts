@@ -3,8 +3,8 @@ import { createBatchLookup, type BatchLookup } from '../../db/batchLookup';
 import { BucketModel, type BucketRecord } from './model';
 
 /** Buckets by hex id, read fresh per request but in one query per moment under load. */
-export const createBucketLookup = (): BatchLookup<BucketRecord> =>
+export const createBucketLookup = (maxTimeMS: number): BatchLookup<BucketRecord> =>
   createBatchLookup(async (ids) => {
-    const buckets = await BucketModel.collection.find<BucketRecord>({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }).toArray();
+    const buckets = await BucketModel.collection.find<BucketRecord>({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }, { maxTimeMS }).toArray();
     return new Map(buckets.map((bucket) => [bucket._id.toHexString(), bucket]));
   });

@@ -23,6 +23,8 @@ export type KeyVerification =
 
 export interface KeyVerifierOptions {
   cacheSize: number;
+  /** Bound on the key read, like every request-driven database operation (default 10 s). */
+  maxTimeMS?: number;
   /** Seam for tests that count bcrypt work. */
   compare?: (plaintext: string, hash: string) => Promise<boolean>;
 }
@@ -53,7 +55,7 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
     matchedHashByLookup.set(lookupHash, keyHash);
   };
 
-  const findByLookupHash = createKeyLookup();
+  const findByLookupHash = createKeyLookup(options.maxTimeMS ?? 10_000);
 
   return async (presented) => {
     const type = parseKeyType(presented);

@@ -2,15 +2,30 @@ import { appendFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { Types } from 'mongoose';
 import type { Response } from 'supertest';
-import { z } from 'zod';
 import { routeTable } from '../src/http/routeTable';
 import type { Route } from '../src/http/route';
-import { BucketModel } from '../src/modules/buckets/model';
-import { ApiKeyModel } from '../src/modules/keys/model';
 import { defaultScopes } from '../src/modules/keys/scopes';
-import { DataPointModel } from '../src/modules/points/model';
-import { DataSourceModel } from '../src/modules/sources/model';
-import { createBucket, createBucketKey, createTenant, type Tenant } from './support/tenants';
+import { errorEnvelopeProblems, serverErrorLines, storedCounts } from './support/assertions';
+import {
+  createExampleWorld,
+  exampleFor,
+  expectRegistryCoversRouteTable,
+  fixtureFor,
+  hasBody,
+  paramsOf,
+  pathFor,
+  pathParams,
+  placeholderFixture,
+  routeExamples,
+  routeId,
+  routeLabel,
+  takesIdempotencyKey,
+  type ExampleWorld,
+  type Fixture,
+  type Json,
+  type JsonObject,
+  type RouteExample,
+} from './support/routeExamples';
 import { useTestApp } from './support/testApp';
 
 /**
@@ -29,8 +44,6 @@ import { useTestApp } from './support/testApp';
 
 const getApp = useTestApp({ RATE_LIMIT_PER_KEY: '10000000', RATE_LIMIT_PER_IP: '10000000' });
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
 type Path = (string | number)[];
 type Method = Route['method'];
 
@@ -96,189 +109,18 @@ const oneMegPlus = 'x'.repeat(Math.ceil(1.1 * 1024 * 1024));
 const gzipBomb = gzipSync(Buffer.from(`{"padding":"${'0'.repeat(5 * 1024 * 1024)}"}`));
 
 // ---------------------------------------------------------------------------------------------
-// The world every case runs in, and one valid example request per route.
+// The world every case runs in; each case starts from its route's example in
+// test/support/routeExamples.ts.
 
-interface World {
-  tenant: Tenant;
-  /** A data source of the tenant's bucket with schema { temperature: number, label: string }. */
-  sourceId: string;
-}
-
-/** What an example request refers to; a route's `prepare` makes fresh ones where a request consumes them. */
-interface Fixture {
-  bucketId: string;
-  sourceId: string;
-  keyId: string;
-  timestamp: string;
-  startTime: string;
-  endTime: string;
-  future: string;
-}
-
-interface Example {
-  prepare?: (w: World) => Promise<Partial<Fixture>>;
-  body?: (f: Fixture) => JsonObject;
-  /** Dotted paths of body fields that are free text (any string is legitimately fine there). */
-  freeText?: string[];
-}
-
-let world: World;
+let world: ExampleWorld;
 const app = () => getApp();
-const uniq = (label: string) => `${label} ${new Types.ObjectId().toHexString()}`;
-const iso = (ms: number) => new Date(ms).toISOString();
-const hour = 3_600_000;
-
-async function createSource(w: World, adminKey = w.tenant.adminKey): Promise<string> {
-  const res = await app()
-    .http.post(`/api/buckets/${w.tenant.bucketId}/sources`)
-    .set('X-API-Key', adminKey)
-    .send({ name: uniq('source'), schema: { temperature: 'number', label: 'string' } })
-    .expect(201);
-  return res.body.dataSource._id as string;
-}
-
-const freshBucket = async (w: World) => ({ bucketId: await createBucket(app(), w.tenant.adminKey) });
-const freshBucketKey = async (w: World) => ({
-  keyId: (await createBucketKey(app(), w.tenant.adminKey, w.tenant.bucketId, 'read')).id,
-});
-
-const examples: Record<string, Example> = {
-  'get /health': {},
-  'get /ready': {},
-  'get /api/openapi.json': {},
-  'get /api/buckets': {},
-  'post /api/buckets': {
-    body: () => ({ name: uniq('bucket'), description: 'greenhouse sensors', retentionDays: 30 }),
-    freeText: ['name', 'description'],
-  },
-  'get /api/buckets/:bucketId': {},
-  'patch /api/buckets/:bucketId': {
-    prepare: freshBucket,
-    body: () => ({ name: uniq('renamed'), description: 'patched', retentionDays: 30 }),
-    freeText: ['name', 'description'],
-  },
-  'delete /api/buckets/:bucketId': { prepare: freshBucket },
-  'get /api/buckets/:bucketId/keys': {},
-  'post /api/buckets/:bucketId/keys': {
-    body: (f) => ({ name: 'hostile key', type: 'read', scopes: ['data:read'], expiresAt: f.future }),
-    freeText: ['name'],
-  },
-  'delete /api/buckets/:bucketId/keys/:keyId': { prepare: freshBucketKey },
-  'post /api/buckets/:bucketId/keys/:keyId/rotate': { prepare: freshBucketKey, body: () => ({ gracePeriodSeconds: 10 }) },
-  'get /api/buckets/:bucketId/sources': {},
-  'post /api/buckets/:bucketId/sources': {
-    body: () => ({
-      name: uniq('source'),
-      type: 'sensor',
-      description: 'greenhouse probe',
-      schema: { temperature: { type: 'number', unit: 'C' }, label: 'string' },
-      downsampling: true,
-    }),
-    freeText: ['name', 'type', 'description', 'schema.temperature.unit'],
-  },
-  'get /api/buckets/:bucketId/sources/:sourceId': {},
-  'patch /api/buckets/:bucketId/sources/:sourceId': {
-    prepare: async (w) => ({ sourceId: await createSource(w) }),
-    body: () => ({
-      name: uniq('renamed source'),
-      type: 'probe',
-      description: 'patched',
-      schema: { temperature: 'number', label: { type: 'string' } },
-      downsampling: false,
-      status: 'active',
-    }),
-    freeText: ['name', 'type', 'description'],
-  },
-  'delete /api/buckets/:bucketId/sources/:sourceId': { prepare: async (w) => ({ sourceId: await createSource(w) }) },
-  'post /api/data': {
-    body: (f) => ({
-      bucketId: f.bucketId,
-      dataSourceId: f.sourceId,
-      timestamp: f.timestamp,
-      values: { temperature: 21.5, label: 'north' },
-      metadata: { site: 'north' },
-    }),
-    freeText: ['values.label', 'metadata.site'],
-  },
-  'post /api/data/batch': {
-    body: (f) => ({
-      bucketId: f.bucketId,
-      dataPoints: [{ dataSourceId: f.sourceId, timestamp: f.timestamp, values: { temperature: 1, label: 'south' }, metadata: { site: 'south' } }],
-    }),
-    freeText: ['dataPoints.0.values.label', 'dataPoints.0.metadata.site'],
-  },
-  'post /api/data/query': {
-    body: (f) => ({
-      bucketId: f.bucketId,
-      dataSourceIds: [f.sourceId],
-      filters: {
-        startTime: f.startTime,
-        endTime: f.endTime,
-        limit: 10,
-        offset: 0,
-        order: 'desc',
-        fields: ['temperature'],
-        metadata: { site: 'north' },
-      },
-    }),
-    freeText: ['filters.metadata.site'],
-  },
-  'delete /api/data': {
-    // A point in the range, so a refused delete can be seen to have deleted nothing.
-    prepare: async (w) => {
-      const now = Date.now();
-      await app()
-        .http.post('/api/data')
-        .set('X-API-Key', w.tenant.adminKey)
-        .send({ bucketId: w.tenant.bucketId, dataSourceId: w.sourceId, timestamp: iso(now - 2 * hour), values: { temperature: 5 } })
-        .expect(201);
-      return { startTime: iso(now - 3 * hour), endTime: iso(now - hour) };
-    },
-    body: (f) => ({ bucketId: f.bucketId, dataSourceId: f.sourceId, startTime: f.startTime, endTime: f.endTime }),
-  },
-  'get /api/keys': {},
-  'post /api/keys': { body: (f) => ({ name: 'hostile admin', expiresAt: f.future }), freeText: ['name'] },
-  'delete /api/keys/:keyId': {
-    prepare: async (w) => {
-      const res = await app().http.post('/api/keys').set('X-API-Key', w.tenant.adminKey).send({ name: 'to delete' }).expect(201);
-      return { keyId: res.body.apiKey._id as string };
-    },
-  },
-};
-
-const routeId = (route: Route) => `${route.method} ${route.path}`;
-const exampleOf = (route: Route): Example => examples[routeId(route)] ?? {};
-
 const zeroId = '0'.repeat(24);
-const placeholderFixture: Fixture = {
-  bucketId: zeroId,
-  sourceId: zeroId,
-  keyId: zeroId,
-  timestamp: iso(0),
-  startTime: iso(0),
-  endTime: iso(1),
-  future: iso(0),
-};
 
-function baseFixture(): Fixture {
-  const now = Date.now();
-  return {
-    bucketId: world.tenant.bucketId,
-    sourceId: world.sourceId,
-    keyId: world.tenant.readKeyId,
-    timestamp: iso(now - 2 * hour),
-    startTime: iso(now - 3 * hour),
-    endTime: iso(now - hour),
-    future: iso(now + 24 * hour),
-  };
-}
+/** The route's example; an empty one for a route missing from the registry (the registry test fails for it). */
+const exampleOf = (route: Route): RouteExample => routeExamples[routeId(route)] ?? {};
 
 /** Prepared fixtures per route, reused until a request on the route succeeds (and may have consumed them). */
 const prepared = new Map<string, Partial<Fixture>>();
-
-const paramField: Record<string, keyof Fixture> = { bucketId: 'bucketId', sourceId: 'sourceId', keyId: 'keyId' };
-const paramLabel: Record<string, string> = { bucketId: 'bucket', sourceId: 'data source', keyId: 'key' };
-const paramsOf = (route: Route) => [...route.path.matchAll(/:(\w+)/g)].map((match) => match[1]!);
 
 const isKeyRoute = (route: Route) => route.access.kind === 'key';
 const bucketInBody = (route: Route) => route.access.kind === 'key' && route.access.bucket?.from === 'body';
@@ -300,13 +142,12 @@ interface Ctx {
 }
 
 async function contextFor(route: Route): Promise<Ctx> {
-  const example = exampleOf(route);
+  const example = exampleFor(route);
   const id = routeId(route);
   if (example.prepare && !prepared.has(id)) prepared.set(id, await example.prepare(world));
-  const fixture: Fixture = { ...baseFixture(), ...prepared.get(id) };
-  const pathWith = (param: string, text: string) =>
-    route.path.replace(/:(\w+)/g, (_match, name: string) => (name === param ? text : fixture[paramField[name]!]));
-  return { route, key: keyFor(route), path: pathWith('', ''), pathWith, body: example.body?.(fixture) };
+  const fixture: Fixture = fixtureFor(world, prepared.get(id));
+  const pathWith = (param: string, text: string) => pathFor(route, fixture, { param, text });
+  return { route, key: keyFor(route), path: pathFor(route, fixture), pathWith, body: example.body?.(fixture) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,27 +184,6 @@ const invalid = (at?: Path): Expectation => ({ kind: 'error', status: 400, at })
 const unauthorized: Expectation = { kind: 'error', status: 401, message: 'Invalid or missing API key', exact: true };
 const invalidBucketId: Expectation = { kind: 'error', status: 400, message: 'Invalid bucket ID format', exact: true };
 const fineOr400: Expectation = { kind: 'oneOf', statuses: ['success', 400] };
-
-const errorNames: Record<number, string> = {
-  400: 'Validation Error',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-};
-
-async function storedCounts() {
-  const [buckets, apiKeys, dataSources, dataPoints] = await Promise.all([
-    BucketModel.countDocuments({}),
-    ApiKeyModel.countDocuments({}),
-    DataSourceModel.countDocuments({}),
-    DataPointModel.countDocuments({}),
-  ]);
-  return { buckets, apiKeys, dataSources, dataPoints };
-}
 
 function send(c: Ctx, out: Outgoing) {
   const method = out.method ?? c.route.method;
@@ -427,29 +247,8 @@ function problemsWith(res: Response, expected: Expectation, route: Route): strin
       }
       break;
   }
-  if (res.status >= 400) {
-    // The envelope of api.md §2.
-    if (!/^application\/json/.test(String(res.headers['content-type']))) problems.push(`error content-type ${res.headers['content-type']}`);
-    const extra = Object.keys(body).filter((key) => !['error', 'message', 'details', 'requestId'].includes(key));
-    if (extra.length > 0) problems.push(`error body has extra fields ${extra.join(', ')}`);
-    if (body.error !== errorNames[res.status]) problems.push(`error ${JSON.stringify(body.error)} for status ${res.status}`);
-    if (typeof body.message !== 'string' || body.message.length === 0) problems.push('error body without a message');
-    if (typeof body.requestId !== 'string' || body.requestId !== res.headers['x-request-id']) {
-      problems.push(`requestId ${JSON.stringify(body.requestId)} does not match X-Request-Id ${res.headers['x-request-id']}`);
-    }
-    if (body.details !== undefined) {
-      const wellFormed =
-        Array.isArray(body.details) &&
-        (body.details as unknown[]).every(
-          (detail) =>
-            isObject(detail as Json) &&
-            Array.isArray((detail as { path?: unknown }).path) &&
-            typeof (detail as { message?: unknown }).message === 'string' &&
-            Object.keys(detail as object).every((key) => key === 'path' || key === 'message'),
-        );
-      if (!wellFormed) problems.push(`malformed details ${JSON.stringify(body.details)}`);
-    }
-  }
+  // The envelope of api.md §2.
+  if (res.status >= 400) problems.push(...errorEnvelopeProblems(res));
   return problems;
 }
 
@@ -472,7 +271,7 @@ async function runCase(route: Route, hostile: HostileCase): Promise<void> {
   if (res.status >= 200 && res.status < 300) prepared.delete(routeId(route));
 
   const problems = problemsWith(res, expected, route);
-  const failures = testApp.logs.slice(logMark).filter((line) => line.includes('"msg":"request failed"'));
+  const failures = serverErrorLines(testApp, logMark);
   if (failures.length > 0) problems.push(`the app logged "request failed": ${failures.join(' | ').slice(0, 600)}`);
   if (res.status >= 400) {
     // Any (wrong) write would have been awaited before the response; give stray async writes a tick anyway.
@@ -496,10 +295,6 @@ async function runCase(route: Route, hostile: HostileCase): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 // The cases, derived from each route's declaration and example.
-
-const hasBody = (route: Route) => route.request.body !== undefined;
-const takesIdempotencyKey = (route: Route) =>
-  route.request.headers instanceof z.ZodObject && 'idempotency-key' in (route.request.headers.shape as object);
 
 /** Cases about the body as a whole: parsing, media type, size. */
 function wholeBodyCases(route: Route): HostileCase[] {
@@ -743,7 +538,7 @@ function pathCases(route: Route): HostileCase[] {
   ];
   return paramsOf(route).flatMap((param) =>
     variants.map(([label, text, kind]): HostileCase => {
-      const message = `Invalid ${paramLabel[param] ?? param} ID format`;
+      const message = `Invalid ${pathParams[param]?.label ?? param} ID format`;
       const expected: Expectation =
         kind === 'invalid'
           ? { kind: 'error', status: 400, message, exact: true }
@@ -893,9 +688,7 @@ function casesFor(route: Route): HostileCase[] {
 // ---------------------------------------------------------------------------------------------
 
 beforeAll(async () => {
-  const tenant = await createTenant(app());
-  const partial = { tenant } as World;
-  world = { tenant, sourceId: await createSource(partial) };
+  world = await createExampleWorld(app());
 });
 
 afterAll(() => {
@@ -904,12 +697,11 @@ afterAll(() => {
 });
 
 describe('hostile input', () => {
-  it('has an example request for every route of the route table that takes a body or a path parameter', () => {
-    const missing = routeTable.filter((route) => (hasBody(route) || paramsOf(route).length > 0) && !(routeId(route) in examples)).map(routeId);
-    expect(missing).toEqual([]);
+  it('has an example request for every route of the route table', () => {
+    expectRegistryCoversRouteTable();
   });
 
-  describe.each(routeTable.map((route) => [`${route.method.toUpperCase()} ${route.path}`, route] as const))('%s', (_label, route) => {
+  describe.each(routeTable.map((route) => [routeLabel(route), route] as const))('%s', (_label, route) => {
     it.each(casesFor(route).map((hostile) => [hostile.name, hostile] as const))('%s', async (_name, hostile) => {
       await runCase(route, hostile);
     });

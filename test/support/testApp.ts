@@ -5,6 +5,7 @@ import request from 'supertest';
 import { buildApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createDeps } from '../../src/createDeps';
+import type { AppDeps } from '../../src/http/route';
 import { connectMongoose } from '../../src/db/connectMongoose';
 import { ensureIndexes } from '../../src/db/ensureIndexes';
 import { createLogger } from '../../src/logger';
@@ -18,6 +19,8 @@ export interface TestApp {
   logs: string[];
   /** How many bcrypt compares the key verifier ran. */
   bcryptCompares: () => number;
+  /** The app's per-process parts, e.g. to subscribe to committed points as a consumer would. */
+  deps: AppDeps;
   close: () => Promise<void>;
 }
 
@@ -61,6 +64,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     config,
     logs,
     bcryptCompares: () => compares,
+    deps,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

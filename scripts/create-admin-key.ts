@@ -24,8 +24,7 @@ async function main(): Promise<void> {
       config.BCRYPT_ROUNDS,
     );
     process.stdout.write(
-      `Organization: ${organization.name} (${organization._id.toHexString()})\n` +
-        `Admin key (shown once, store it now):\n${plaintext}\n`,
+      `Organization: ${organization.name} (${organization._id.toHexString()})\n` + `Admin key (shown once, store it now):\n${plaintext}\n`,
     );
   } finally {
     await mongoose.disconnect();

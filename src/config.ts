@@ -13,13 +13,14 @@ export const configSchema = z.object({
     .optional(),
   MONGODB_SERVER_SELECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   DATA_DIR: z.string().min(1).default('./data'),
-  DAKKIO_BOOTSTRAP_ADMIN_KEY: z
-    .string()
-    .regex(adminKeyPattern, 'must be dakkio_a_ followed by 40 base62 characters')
-    .optional(),
+  DAKKIO_BOOTSTRAP_ADMIN_KEY: z.string().regex(adminKeyPattern, 'must be dakkio_a_ followed by 40 base62 characters').optional(),
   DAKKIO_BOOTSTRAP_ORG_NAME: z.string().min(1).max(100).default('Default organization'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   RATE_LIMIT_PER_KEY: count(1, 1000),
   /** memory: per process (one instance). mongodb: shared by every instance on the database. */
@@ -59,9 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const result = configSchema.safeParse(present);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
-    );
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   return result.data;
 }

@@ -23,7 +23,11 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
   return {
     config,
     logger,
-    verifyKey: createKeyVerifier({ cacheSize: config.VERIFIED_KEY_CACHE_SIZE, maxTimeMS: config.QUERY_MAX_TIME_MS, compare: overrides.compare }),
+    verifyKey: createKeyVerifier({
+      cacheSize: config.VERIFIED_KEY_CACHE_SIZE,
+      maxTimeMS: config.QUERY_MAX_TIME_MS,
+      compare: overrides.compare,
+    }),
     recordLastUsed: createLastUsedRecorder(config.LAST_USED_WRITE_INTERVAL_MS, logger),
     pingDatabase,
     loadBucket: createBucketLookup(config.QUERY_MAX_TIME_MS),

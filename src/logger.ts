@@ -19,8 +19,5 @@ const redactedPaths = [
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(
-    { level, base: undefined, redact: { paths: redactedPaths, censor: '[redacted]' } },
-    destination,
-  );
+  return pino({ level, base: undefined, redact: { paths: redactedPaths, censor: '[redacted]' } }, destination);
 }

@@ -106,27 +106,24 @@ describe('access matrix', () => {
     expectRegistryCoversRouteTable();
   });
 
-  describe.each(routeTable.map((route) => [routeLabel(route), route] as const))(
-    '%s',
-    (_name, route) => {
-      it.each(credentials)('with %s', async (credential) => {
-        const example = await exampleRequest(route, world);
-        const expected = expectedOutcome(route, credential, example, world);
-        const before = await storedCounts();
+  describe.each(routeTable.map((route) => [routeLabel(route), route] as const))('%s', (_name, route) => {
+    it.each(credentials)('with %s', async (credential) => {
+      const example = await exampleRequest(route, world);
+      const expected = expectedOutcome(route, credential, example, world);
+      const before = await storedCounts();
 
-        let call = app().http[route.method](example.path);
-        const key = keyFor(credential, world);
-        if (key) call = call.set('X-API-Key', key);
-        const res = await (example.body ? call.send(example.body) : call);
+      let call = app().http[route.method](example.path);
+      const key = keyFor(credential, world);
+      if (key) call = call.set('X-API-Key', key);
+      const res = await (example.body ? call.send(example.body) : call);
 
-        expect(res.status).toBe(expected.status);
-        if ('error' in expected) {
-          expectError(res, expected.status, expected.error, expected.message);
-          expect(await storedCounts()).toEqual(before);
-        } else {
-          expect(() => route.response.schema.parse(res.body)).not.toThrow();
-        }
-      });
-    },
-  );
+      expect(res.status).toBe(expected.status);
+      if ('error' in expected) {
+        expectError(res, expected.status, expected.error, expected.message);
+        expect(await storedCounts()).toEqual(before);
+      } else {
+        expect(() => route.response.schema.parse(res.body)).not.toThrow();
+      }
+    });
+  });
 });

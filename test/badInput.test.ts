@@ -75,8 +75,7 @@ function endpoint(label: EndpointLabel): { method: Method; path: string; valid: 
 }
 
 /** Fills `:bucketId` with the tenant's bucket and `:anyId` with a fresh well-formed ID. */
-const resolvePath = (template: string) =>
-  template.replace(':bucketId', tenant.bucketId).replace(':anyId', objectId());
+const resolvePath = (template: string) => template.replace(':bucketId', tenant.bucketId).replace(':anyId', objectId());
 
 describe('POST /api/buckets with bad input', () => {
   it.each([
@@ -134,9 +133,7 @@ describe('POST /api/buckets with bad input', () => {
   });
 
   it('three problems, one of them an unknown field → all three listed', async () => {
-    const res = await withNothingWritten(() =>
-      send('post', '/api/buckets', { name: '', retentionDays: 1.5, colour: 'green' }),
-    );
+    const res = await withNothingWritten(() => send('post', '/api/buckets', { name: '', retentionDays: 1.5, colour: 'green' }));
     expectValidationError(res, [
       ['body', 'colour'],
       ['body', 'name'],
@@ -149,7 +146,14 @@ describe('POST /api/buckets with bad input', () => {
     ['organizationId (no choosing another organization)', { name: 'ok', organizationId: objectId() }, [['body', 'organizationId']]],
     ['_id', { name: 'ok', _id: objectId() }, [['body', '_id']]],
     ['createdAt', { name: 'ok', createdAt: '2020-01-01T00:00:00Z' }, [['body', 'createdAt']]],
-    ['two unknown fields', { name: 'ok', a: 1, b: 2 }, [['body', 'a'], ['body', 'b']]],
+    [
+      'two unknown fields',
+      { name: 'ok', a: 1, b: 2 },
+      [
+        ['body', 'a'],
+        ['body', 'b'],
+      ],
+    ],
   ])('extra unknown field %s → 400 naming its path', async (_label, body, paths) => {
     const res = await withNothingWritten(() => send('post', '/api/buckets', body));
     expectValidationError(res, paths);
@@ -189,19 +193,42 @@ describe('POST /api/buckets/:bucketId/keys with bad input', () => {
     ['type a number', () => ({ name: 'k', type: 1 }), [['body', 'type']]],
     ['name a number', () => ({ name: 123, type: 'read' }), [['body', 'name']]],
     ['expiresAt in the past', () => ({ name: 'k', type: 'read', expiresAt: '2020-01-01T00:00:00Z' }), [['body', 'expiresAt']]],
-    ['expiresAt now-ish (one second ago)', () => ({ name: 'k', type: 'read', expiresAt: new Date(Date.now() - 1000).toISOString() }), [['body', 'expiresAt']]],
+    [
+      'expiresAt now-ish (one second ago)',
+      () => ({ name: 'k', type: 'read', expiresAt: new Date(Date.now() - 1000).toISOString() }),
+      [['body', 'expiresAt']],
+    ],
     ['expiresAt not ISO (words)', () => ({ name: 'k', type: 'read', expiresAt: 'next tuesday' }), [['body', 'expiresAt']]],
     ['expiresAt not ISO (US date)', () => ({ name: 'k', type: 'read', expiresAt: '01/02/2099' }), [['body', 'expiresAt']]],
     ['expiresAt an impossible month', () => ({ name: 'k', type: 'read', expiresAt: '2099-13-01T00:00:00Z' }), [['body', 'expiresAt']]],
     ['expiresAt a number', () => ({ name: 'k', type: 'read', expiresAt: 4102444800000 }), [['body', 'expiresAt']]],
-    ['scopes with an unknown scope', () => ({ name: 'k', type: 'read', scopes: ['data:read', 'data:everything'] }), [['body', 'scopes', 1]]],
+    [
+      'scopes with an unknown scope',
+      () => ({ name: 'k', type: 'read', scopes: ['data:read', 'data:everything'] }),
+      [['body', 'scopes', 1]],
+    ],
     ['scopes a string, not an array', () => ({ name: 'k', type: 'read', scopes: 'data:read' }), [['body', 'scopes']]],
     ['scopes widening a read key to buckets:write', () => ({ name: 'k', type: 'read', scopes: ['buckets:write'] }), [['body', 'scopes']]],
-    ['scopes widening a read key to data:write', () => ({ name: 'k', type: 'read', scopes: ['data:read', 'data:write'] }), [['body', 'scopes']]],
+    [
+      'scopes widening a read key to data:write',
+      () => ({ name: 'k', type: 'read', scopes: ['data:read', 'data:write'] }),
+      [['body', 'scopes']],
+    ],
     ['scopes widening a write key to keys:write', () => ({ name: 'k', type: 'write', scopes: ['keys:write'] }), [['body', 'scopes']]],
     ['an unknown field bucketId', () => ({ name: 'k', type: 'read', bucketId: objectId() }), [['body', 'bucketId']]],
-    ['an unknown field key (no choosing the secret)', () => ({ name: 'k', type: 'read', key: `dakkio_r_${'a'.repeat(40)}` }), [['body', 'key']]],
-    ['two problems: bad type and past expiresAt', () => ({ name: 'k', type: 'admin', expiresAt: '2020-01-01T00:00:00Z' }), [['body', 'expiresAt'], ['body', 'type']]],
+    [
+      'an unknown field key (no choosing the secret)',
+      () => ({ name: 'k', type: 'read', key: `dakkio_r_${'a'.repeat(40)}` }),
+      [['body', 'key']],
+    ],
+    [
+      'two problems: bad type and past expiresAt',
+      () => ({ name: 'k', type: 'admin', expiresAt: '2020-01-01T00:00:00Z' }),
+      [
+        ['body', 'expiresAt'],
+        ['body', 'type'],
+      ],
+    ],
   ])('%s → 400 naming the field', async (_label, body, paths) => {
     const res = await withNothingWritten(() => send('post', keysPath(), body()));
     expectValidationError(res, paths);
@@ -265,9 +292,7 @@ describe('bodies with operators where a string is expected', () => {
   });
 
   it('an update operator as a top-level field → 400 naming it', async () => {
-    const res = await withNothingWritten(() =>
-      send('patch', `/api/buckets/${tenant.bucketId}`, { $set: { organizationId: objectId() } }),
-    );
+    const res = await withNothingWritten(() => send('patch', `/api/buckets/${tenant.bucketId}`, { $set: { organizationId: objectId() } }));
     expectValidationError(res, [['body', '$set']]);
   });
 });
@@ -276,7 +301,7 @@ describe('bodies with __proto__ or constructor keys', () => {
   const marker = 'dakkioPollutedByTest';
 
   afterEach(() => {
-    expect(Object.prototype.hasOwnProperty.call(Object.prototype, marker)).toBe(false);
+    expect(Object.hasOwn(Object.prototype, marker)).toBe(false);
     expect(({} as Record<string, unknown>)[marker]).toBeUndefined();
   });
 
@@ -288,7 +313,10 @@ describe('bodies with __proto__ or constructor keys', () => {
     [
       'constructor.prototype',
       `"constructor":{"prototype":{"${marker}":true}}`,
-      [['body', 'constructor'], ['body', 'constructor', 'prototype']],
+      [
+        ['body', 'constructor'],
+        ['body', 'constructor', 'prototype'],
+      ],
     ],
     ['a constructor string', '"constructor":"Object"', [['body', 'constructor']]],
   ];
@@ -318,7 +346,10 @@ describe('bodies with __proto__ or constructor keys', () => {
   it('__proto__ nested inside a field → 400 naming that field and the key', async () => {
     const raw = `{"name":{"__proto__":{"${marker}":true}}}`;
     const res = await withNothingWritten(() => sendRaw('post', '/api/buckets', raw));
-    expectValidationError(res, [['body', 'name'], ['body', 'name', '__proto__']]);
+    expectValidationError(res, [
+      ['body', 'name'],
+      ['body', 'name', '__proto__'],
+    ]);
   });
 });
 
@@ -426,7 +457,13 @@ describe('GET /api/buckets with bad query parameters', () => {
     ['page=2', [['query', 'page']]],
     ['limit=10&sort=name', [['query', 'sort']]],
     ['limit[$gt]=1', [['query', 'limit[$gt]']]],
-    ['limit=0&offset=-1', [['query', 'limit'], ['query', 'offset']]],
+    [
+      'limit=0&offset=-1',
+      [
+        ['query', 'limit'],
+        ['query', 'offset'],
+      ],
+    ],
   ])('?%s → 400 naming the parameter', async (query, paths) => {
     const res = await withNothingWritten(() => send('get', `/api/buckets?${query}`));
     expectValidationError(res, paths);

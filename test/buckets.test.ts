@@ -49,8 +49,8 @@ const countsFor = async (bucketId: string) => {
 describe('POST /api/buckets', () => {
   it('creates a bucket in the key’s organization', async () => {
     const tenant = await createTenant(app());
-    const res = await app().http
-      .post('/api/buckets')
+    const res = await app()
+      .http.post('/api/buckets')
       .set('X-API-Key', tenant.adminKey)
       .send({ name: 'greenhouse', description: 'north wing', retentionDays: 30 })
       .expect(201);
@@ -97,9 +97,7 @@ describe('POST /api/buckets', () => {
     expect(res.body.bucket.organizationId).toBe(second.organizationId);
 
     const stored = await BucketModel.find({ name: 'shared name', _id: { $in: [firstId, res.body.bucket._id] } }).lean();
-    expect(stored.map((b) => b.organizationId.toHexString()).sort()).toEqual(
-      [first.organizationId, second.organizationId].sort(),
-    );
+    expect(stored.map((b) => b.organizationId.toHexString()).sort()).toEqual([first.organizationId, second.organizationId].sort());
   });
 });
 
@@ -217,8 +215,8 @@ describe('GET /api/buckets/:bucketId', () => {
     const stranger = await createOrganization(app());
     const foreign = await app().http.get(`/api/buckets/${tenant.bucketId}`).set('X-API-Key', stranger.adminKey).expect(404);
     expectNotFound(foreign, 'Bucket not found');
-    const missing = await app().http
-      .get(`/api/buckets/${new Types.ObjectId().toHexString()}`)
+    const missing = await app()
+      .http.get(`/api/buckets/${new Types.ObjectId().toHexString()}`)
       .set('X-API-Key', stranger.adminKey)
       .expect(404);
     expectNotFound(missing, 'Bucket not found');
@@ -238,8 +236,8 @@ describe('PATCH /api/buckets/:bucketId', () => {
     const bucketId = await createBucket(app(), org.adminKey, 'before');
     const before = await BucketModel.findById(bucketId).lean();
 
-    const res = await app().http
-      .patch(`/api/buckets/${bucketId}`)
+    const res = await app()
+      .http.patch(`/api/buckets/${bucketId}`)
       .set('X-API-Key', org.adminKey)
       .send({ name: 'after', description: 'renamed', retentionDays: 7 })
       .expect(200);
@@ -262,8 +260,8 @@ describe('PATCH /api/buckets/:bucketId', () => {
 
   it('changes only the fields sent', async () => {
     const org = await createOrganization(app());
-    const created = await app().http
-      .post('/api/buckets')
+    const created = await app()
+      .http.post('/api/buckets')
       .set('X-API-Key', org.adminKey)
       .send({ name: 'partial', description: 'keep me', retentionDays: 90 })
       .expect(201);
@@ -279,8 +277,8 @@ describe('PATCH /api/buckets/:bucketId', () => {
     const takenId = await createBucket(app(), org.adminKey, 'taken');
     const bucketId = await createBucket(app(), org.adminKey, 'mine');
 
-    const res = await app().http
-      .patch(`/api/buckets/${bucketId}`)
+    const res = await app()
+      .http.patch(`/api/buckets/${bucketId}`)
       .set('X-API-Key', org.adminKey)
       .send({ name: 'taken', description: 'should not stick' })
       .expect(409);
@@ -307,8 +305,8 @@ describe('PATCH /api/buckets/:bucketId', () => {
     const tenant = await createTenant(app());
     const stranger = await createOrganization(app());
     const before = await BucketModel.findById(tenant.bucketId).lean();
-    const res = await app().http
-      .patch(`/api/buckets/${tenant.bucketId}`)
+    const res = await app()
+      .http.patch(`/api/buckets/${tenant.bucketId}`)
       .set('X-API-Key', stranger.adminKey)
       .send({ name: 'hijacked' })
       .expect(404);

@@ -19,7 +19,9 @@ describe('.env.example', () => {
     const unknown = listed.filter((name) => !schema.includes(name));
     const repeated = listed.filter((name, i) => listed.indexOf(name) !== i);
     const problems = [
-      ...(missing.length > 0 ? [`in configSchema but not in .env.example (add them, with a comment saying what they do): ${missing.join(', ')}`] : []),
+      ...(missing.length > 0
+        ? [`in configSchema but not in .env.example (add them, with a comment saying what they do): ${missing.join(', ')}`]
+        : []),
       ...(unknown.length > 0 ? [`in .env.example but not in configSchema (the server ignores them): ${unknown.join(', ')}`] : []),
       ...(repeated.length > 0 ? [`listed more than once in .env.example: ${repeated.join(', ')}`] : []),
     ];

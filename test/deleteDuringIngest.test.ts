@@ -19,7 +19,10 @@ describe('points acknowledged while their parent is deleted', () => {
     tenant = await createTenant(app());
   });
   const ingest = (dataSourceId: string) =>
-    app().http.post('/api/data').set('X-API-Key', tenant.writeKey).send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature: 1 } });
+    app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.writeKey)
+      .send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature: 1 } });
   const afterAWhile = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   it('DELETE /api/buckets/:bucketId/sources/:sourceId: the late point is swept by retention, other sources keep theirs', async () => {

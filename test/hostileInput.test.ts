@@ -242,7 +242,8 @@ function problemsWith(res: Response, expected: Expectation, route: Route): strin
           const paths = (details as { path: Path }[]).map((detail) => detail.path);
           if (!paths.some(related)) problems.push(`no detail points at ${JSON.stringify(at)}: ${JSON.stringify(paths)}`);
           const unrelated = paths.filter((path) => !related(path));
-          if (unrelated.length > 0) problems.push(`details about untouched fields ${JSON.stringify(unrelated)} (changed ${JSON.stringify(at)})`);
+          if (unrelated.length > 0)
+            problems.push(`details about untouched fields ${JSON.stringify(unrelated)} (changed ${JSON.stringify(at)})`);
         }
       }
       break;
@@ -266,7 +267,10 @@ async function runCase(route: Route, hostile: HostileCase): Promise<void> {
   casesRun += 1;
   statusTally.set(res.status, (statusTally.get(res.status) ?? 0) + 1);
   if (process.env.HOSTILE_TRACE) {
-    appendFileSync(process.env.HOSTILE_TRACE, `${routeId(route)} | ${hostile.name} | ${res.status} ${JSON.stringify(res.body).slice(0, 300)}\n`);
+    appendFileSync(
+      process.env.HOSTILE_TRACE,
+      `${routeId(route)} | ${hostile.name} | ${res.status} ${JSON.stringify(res.body).slice(0, 300)}\n`,
+    );
   }
   if (res.status >= 200 && res.status < 300) prepared.delete(routeId(route));
 
@@ -281,7 +285,7 @@ async function runCase(route: Route, hostile: HostileCase): Promise<void> {
       problems.push(`refused, yet the database changed: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
     }
   }
-  if (Object.prototype.hasOwnProperty.call(Object.prototype, pollutionMarker) || ({} as Record<string, unknown>)[pollutionMarker] !== undefined) {
+  if (Object.hasOwn(Object.prototype, pollutionMarker) || ({} as Record<string, unknown>)[pollutionMarker] !== undefined) {
     problems.push('Object.prototype was polluted');
   }
   const extra = hostile.also?.(res, { bcryptCompares: testApp.bcryptCompares() - comparesBefore });
@@ -308,13 +312,21 @@ function wholeBodyCases(route: Route): HostileCase[] {
     { name: 'top-level string → 400', build: () => ({ body: '"$where"' }), expect: invalid() },
     { name: 'top-level array holding the valid body → 400', build: (c) => ({ body: `[${validText(c)}]` }), expect: invalid() },
     { name: 'the whole body nested 1000 arrays deep → 400', build: () => ({ body: serialize(deepArray) }), expect: invalid() },
-    { name: 'Content-Type text/plain with a JSON body → 415', build: (c) => ({ body: validText(c), contentType: 'text/plain' }), expect: { kind: 'error', status: 415 } },
+    {
+      name: 'Content-Type text/plain with a JSON body → 415',
+      build: (c) => ({ body: validText(c), contentType: 'text/plain' }),
+      expect: { kind: 'error', status: 415 },
+    },
     {
       name: 'Content-Type application/x-www-form-urlencoded → 415',
       build: () => ({ body: 'name=x&bucketId[$ne]=1', contentType: 'application/x-www-form-urlencoded' }),
       expect: { kind: 'error', status: 415 },
     },
-    { name: 'no Content-Type at all → 415', build: (c) => ({ body: Buffer.from(validText(c)), contentType: null }), expect: { kind: 'error', status: 415 } },
+    {
+      name: 'no Content-Type at all → 415',
+      build: (c) => ({ body: Buffer.from(validText(c)), contentType: null }),
+      expect: { kind: 'error', status: 415 },
+    },
     {
       name: 'Content-Type application/json; charset=latin1 → 415',
       build: (c) => ({ body: validText(c), contentType: 'application/json; charset=latin1' }),
@@ -405,22 +417,28 @@ function fieldCases(route: Route): HostileCase[] {
     if (typeof leaf.value === 'string') {
       const text = isFreeText(route, path);
       // Metadata values may be numbers (api.md §6); everywhere else a number is the wrong type.
-      cases.push(replace(`a number instead of the string → ${isMetadataLeaf(path) ? '2xx' : '400'}`, 12345, () => (isMetadataLeaf(path) ? success : rejected())));
+      cases.push(
+        replace(`a number instead of the string → ${isMetadataLeaf(path) ? '2xx' : '400'}`, 12345, () =>
+          isMetadataLeaf(path) ? success : rejected(),
+        ),
+      );
       for (const suffix of ['$where', '.$[]', '{"$gt": ""}']) {
         cases.push(
-          replace(`${JSON.stringify(suffix)} appended → ${text ? '2xx (free text)' : '400'}`, (current) => `${String(current)} ${suffix}`, () =>
-            text ? success : rejected(),
+          replace(
+            `${JSON.stringify(suffix)} appended → ${text ? '2xx (free text)' : '400'}`,
+            (current) => `${String(current)} ${suffix}`,
+            () => (text ? success : rejected()),
           ),
         );
       }
-      if (text) cases.push(...unicodeCases(route, path));
+      if (text) cases.push(...unicodeCases(path));
     }
   }
   return cases;
 }
 
 /** Odd characters inside free-text fields. Control characters are refused in names; anything else is 2xx or 400, never 500. */
-function unicodeCases(route: Route, path: Path): HostileCase[] {
+function unicodeCases(path: Path): HostileCase[] {
   const isName = path[path.length - 1] === 'name';
   const variants: [string, string, boolean][] = [
     ['NUL', '\u0000', true],
@@ -439,7 +457,11 @@ function unicodeCases(route: Route, path: Path): HostileCase[] {
     name: `${dotted(path)}: ${label} inside → ${isName && control ? '400' : '2xx or 400'}`,
     build: (c: Ctx) => ({
       body: serialize(
-        withValueAt(c.body!, path, ((current: string) => `${current.slice(0, 1)}${text}${current.slice(1)}`)(String(nodeAt(c.body!, path)))),
+        withValueAt(
+          c.body!,
+          path,
+          ((current: string) => `${current.slice(0, 1)}${text}${current.slice(1)}`)(String(nodeAt(c.body!, path))),
+        ),
       ),
     }),
     expect: isName && control ? invalid(['body', ...path]) : fineOr400,
@@ -498,18 +520,46 @@ function keyCases(route: Route): HostileCase[] {
         { name: `${label}: 33 keys → 400`, build: fill(33 - existing, (i) => [`k${i}`, i]), expect: invalid(['body', ...objectPath]) },
         { name: `${label}: 32 keys (the limit) → 2xx`, build: fill(32 - existing, (i) => [`k${i}`, i]), expect: success },
         { name: `${label}: 500 keys → 400`, build: fill(500, (i) => [`k${i}`, `v${i}`]), expect: invalid(['body', ...objectPath]) },
-        { name: `${label}: a nested object value → 400`, build: fill(1, () => ['nested', { deeper: { site: 'x' } }]), expect: invalid(['body', ...objectPath, 'nested']) },
-        { name: `${label}: a value nested 1000 deep → 400`, build: fill(1, () => ['deep', deepObject]), expect: invalid(['body', ...objectPath, 'deep']) },
-        { name: `${label}: an array value → 400`, build: fill(1, () => ['list', ['a', 'b']]), expect: invalid(['body', ...objectPath, 'list']) },
-        { name: `${label}: a 10,000-character key → 400`, build: fill(1, () => [tenThousand, 'x']), expect: invalid(['body', ...objectPath]) },
-        { name: `${label}: a 10,000-character value → 400`, build: fill(1, () => ['long', tenThousand]), expect: invalid(['body', ...objectPath, 'long']) },
+        {
+          name: `${label}: a nested object value → 400`,
+          build: fill(1, () => ['nested', { deeper: { site: 'x' } }]),
+          expect: invalid(['body', ...objectPath, 'nested']),
+        },
+        {
+          name: `${label}: a value nested 1000 deep → 400`,
+          build: fill(1, () => ['deep', deepObject]),
+          expect: invalid(['body', ...objectPath, 'deep']),
+        },
+        {
+          name: `${label}: an array value → 400`,
+          build: fill(1, () => ['list', ['a', 'b']]),
+          expect: invalid(['body', ...objectPath, 'list']),
+        },
+        {
+          name: `${label}: a 10,000-character key → 400`,
+          build: fill(1, () => [tenThousand, 'x']),
+          expect: invalid(['body', ...objectPath]),
+        },
+        {
+          name: `${label}: a 10,000-character value → 400`,
+          build: fill(1, () => ['long', tenThousand]),
+          expect: invalid(['body', ...objectPath, 'long']),
+        },
       );
     }
     if (kind === 'schema') {
-      cases.push({ name: `${label}: 101 fields → 400`, build: fill(101, (i) => [`f${i}`, 'number']), expect: invalid(['body', ...objectPath]) });
+      cases.push({
+        name: `${label}: 101 fields → 400`,
+        build: fill(101, (i) => [`f${i}`, 'number']),
+        expect: invalid(['body', ...objectPath]),
+      });
     }
     if (kind === 'values') {
-      cases.push({ name: `${label}: 33 undeclared fields → 400`, build: fill(33, (i) => [`u${i}`, i]), expect: invalid(['body', ...objectPath]) });
+      cases.push({
+        name: `${label}: 33 undeclared fields → 400`,
+        build: fill(33, (i) => [`u${i}`, i]),
+        expect: invalid(['body', ...objectPath]),
+      });
     }
   }
   return cases;
@@ -575,7 +625,11 @@ function queryCases(route: Route): HostileCase[] {
     ['%24where=sleep(1000)', '%24where=sleep(1000)', rejectedAt('$where')],
     ['__proto__=1', '__proto__=1', rejectedAt('__proto__')],
     ['__proto__[hostilePolluted]=1', `__proto__[${pollutionMarker}]=1`, rejectedAt(`__proto__[${pollutionMarker}]`)],
-    ['constructor[prototype][hostilePolluted]=1', `constructor[prototype][${pollutionMarker}]=1`, rejectedAt(`constructor[prototype][${pollutionMarker}]`)],
+    [
+      'constructor[prototype][hostilePolluted]=1',
+      `constructor[prototype][${pollutionMarker}]=1`,
+      rejectedAt(`constructor[prototype][${pollutionMarker}]`),
+    ],
     // Query strings are text: a number written in one is what every client sends.
     ['limit=10 (a number as query text) is fine', 'limit=10', success],
     ['limit=10&offset=0 is fine', 'limit=10&offset=0', success],
@@ -597,22 +651,72 @@ function headerCases(route: Route): HostileCase[] {
   if (!isKeyRoute(route)) {
     // Public routes do not read keys: whatever is sent is ignored.
     return [
-      { name: 'a 10 kB X-API-Key on a public route is ignored → 200', build: () => ({ auth: [['X-API-Key', `dakkio_a_${'A'.repeat(10_000)}`]] }), expect: success },
-      { name: 'two X-API-Key headers on a public route are ignored → 200', build: () => ({ auth: [['X-API-Key', ['a', 'b']]] }), expect: success },
-      { name: 'X-API-Key {"$gt":""} on a public route is ignored → 200', build: () => ({ auth: [['X-API-Key', '{"$gt":""}']] }), expect: success },
+      {
+        name: 'a 10 kB X-API-Key on a public route is ignored → 200',
+        build: () => ({ auth: [['X-API-Key', `dakkio_a_${'A'.repeat(10_000)}`]] }),
+        expect: success,
+      },
+      {
+        name: 'two X-API-Key headers on a public route are ignored → 200',
+        build: () => ({ auth: [['X-API-Key', ['a', 'b']]] }),
+        expect: success,
+      },
+      {
+        name: 'X-API-Key {"$gt":""} on a public route is ignored → 200',
+        build: () => ({ auth: [['X-API-Key', '{"$gt":""}']] }),
+        expect: success,
+      },
     ];
   }
   const adminKey = () => world.tenant.adminKey;
   return [
-    { name: 'two X-API-Key headers, the same valid key twice → 401', build: (c) => ({ auth: [['X-API-Key', [c.key, c.key]]] }), expect: unauthorized },
-    { name: 'two X-API-Key headers, two different valid keys → 401', build: (c) => ({ auth: [['X-API-Key', [c.key, adminKey()]]] }), expect: unauthorized },
-    { name: 'two X-API-Key headers, valid then bogus → 401', build: (c) => ({ auth: [['X-API-Key', [c.key, 'dakkio_a_bogus']]] }), expect: unauthorized },
-    { name: 'the key with trailing spaces → 2xx or 401', build: (c) => ({ auth: [['X-API-Key', `${c.key}   `]] }), expect: { kind: 'oneOf', statuses: ['success', 401] } },
-    { name: 'the key with leading spaces and a tab → 2xx or 401', build: (c) => ({ auth: [['X-API-Key', `  \t${c.key}`]] }), expect: { kind: 'oneOf', statuses: ['success', 401] } },
-    { name: 'a 10 kB X-API-Key → 401, no bcrypt work', build: () => ({ auth: [['X-API-Key', `dakkio_a_${'A'.repeat(10_000)}`]] }), expect: unauthorized, also: noBcrypt },
-    { name: 'a 10 kB Bearer token → 401, no bcrypt work', build: () => ({ auth: [['Authorization', `Bearer dakkio_a_${'A'.repeat(10_000)}`]] }), expect: unauthorized, also: noBcrypt },
-    { name: 'Authorization: Bearer with two keys (space-separated) → 401', build: (c) => ({ auth: [['Authorization', `Bearer ${c.key} ${c.key}`]] }), expect: unauthorized },
-    { name: 'Authorization: Bearer with two keys (comma-separated) → 401', build: (c) => ({ auth: [['Authorization', `Bearer ${c.key},${adminKey()}`]] }), expect: unauthorized },
+    {
+      name: 'two X-API-Key headers, the same valid key twice → 401',
+      build: (c) => ({ auth: [['X-API-Key', [c.key, c.key]]] }),
+      expect: unauthorized,
+    },
+    {
+      name: 'two X-API-Key headers, two different valid keys → 401',
+      build: (c) => ({ auth: [['X-API-Key', [c.key, adminKey()]]] }),
+      expect: unauthorized,
+    },
+    {
+      name: 'two X-API-Key headers, valid then bogus → 401',
+      build: (c) => ({ auth: [['X-API-Key', [c.key, 'dakkio_a_bogus']]] }),
+      expect: unauthorized,
+    },
+    {
+      name: 'the key with trailing spaces → 2xx or 401',
+      build: (c) => ({ auth: [['X-API-Key', `${c.key}   `]] }),
+      expect: { kind: 'oneOf', statuses: ['success', 401] },
+    },
+    {
+      name: 'the key with leading spaces and a tab → 2xx or 401',
+      build: (c) => ({ auth: [['X-API-Key', `  \t${c.key}`]] }),
+      expect: { kind: 'oneOf', statuses: ['success', 401] },
+    },
+    {
+      name: 'a 10 kB X-API-Key → 401, no bcrypt work',
+      build: () => ({ auth: [['X-API-Key', `dakkio_a_${'A'.repeat(10_000)}`]] }),
+      expect: unauthorized,
+      also: noBcrypt,
+    },
+    {
+      name: 'a 10 kB Bearer token → 401, no bcrypt work',
+      build: () => ({ auth: [['Authorization', `Bearer dakkio_a_${'A'.repeat(10_000)}`]] }),
+      expect: unauthorized,
+      also: noBcrypt,
+    },
+    {
+      name: 'Authorization: Bearer with two keys (space-separated) → 401',
+      build: (c) => ({ auth: [['Authorization', `Bearer ${c.key} ${c.key}`]] }),
+      expect: unauthorized,
+    },
+    {
+      name: 'Authorization: Bearer with two keys (comma-separated) → 401',
+      build: (c) => ({ auth: [['Authorization', `Bearer ${c.key},${adminKey()}`]] }),
+      expect: unauthorized,
+    },
     {
       name: 'two Authorization headers, valid then bogus → 2xx or 401',
       build: (c) => ({ auth: [['Authorization', [`Bearer ${c.key}`, 'Bearer dakkio_a_bogus']]] }),
@@ -625,19 +729,65 @@ function headerCases(route: Route): HostileCase[] {
     },
     { name: 'header name in lower case (x-api-key) → 2xx', build: (c) => ({ auth: [['x-api-key', c.key]] }), expect: success },
     { name: 'header name in upper case (X-API-KEY) → 2xx', build: (c) => ({ auth: [['X-API-KEY', c.key]] }), expect: success },
-    { name: 'AUTHORIZATION: BEARER <key> (upper-case scheme) → 2xx', build: (c) => ({ auth: [['AUTHORIZATION', `BEARER ${c.key}`]] }), expect: success },
-    { name: 'authorization: bearer <key> (lower case) → 2xx', build: (c) => ({ auth: [['authorization', `bearer ${c.key}`]] }), expect: success },
-    { name: 'an empty X-API-Key beside a valid Bearer → 2xx or 401', build: (c) => ({ auth: [['X-API-Key', ''], ['Authorization', `Bearer ${c.key}`]] }), expect: { kind: 'oneOf', statuses: ['success', 401] } },
-    { name: 'a bogus X-API-Key beside a valid Bearer → 2xx or 401', build: (c) => ({ auth: [['X-API-Key', 'dakkio_a_bogus'], ['Authorization', `Bearer ${c.key}`]] }), expect: { kind: 'oneOf', statuses: ['success', 401] } },
-    { name: 'Authorization: Basic with the key → 401', build: (c) => ({ auth: [['Authorization', `Basic ${Buffer.from(`${c.key}:`).toString('base64')}`]] }), expect: unauthorized },
+    {
+      name: 'AUTHORIZATION: BEARER <key> (upper-case scheme) → 2xx',
+      build: (c) => ({ auth: [['AUTHORIZATION', `BEARER ${c.key}`]] }),
+      expect: success,
+    },
+    {
+      name: 'authorization: bearer <key> (lower case) → 2xx',
+      build: (c) => ({ auth: [['authorization', `bearer ${c.key}`]] }),
+      expect: success,
+    },
+    {
+      name: 'an empty X-API-Key beside a valid Bearer → 2xx or 401',
+      build: (c) => ({
+        auth: [
+          ['X-API-Key', ''],
+          ['Authorization', `Bearer ${c.key}`],
+        ],
+      }),
+      expect: { kind: 'oneOf', statuses: ['success', 401] },
+    },
+    {
+      name: 'a bogus X-API-Key beside a valid Bearer → 2xx or 401',
+      build: (c) => ({
+        auth: [
+          ['X-API-Key', 'dakkio_a_bogus'],
+          ['Authorization', `Bearer ${c.key}`],
+        ],
+      }),
+      expect: { kind: 'oneOf', statuses: ['success', 401] },
+    },
+    {
+      name: 'Authorization: Basic with the key → 401',
+      build: (c) => ({ auth: [['Authorization', `Basic ${Buffer.from(`${c.key}:`).toString('base64')}`]] }),
+      expect: unauthorized,
+    },
     { name: 'Authorization: Bearer with no token → 401', build: () => ({ auth: [['Authorization', 'Bearer ']] }), expect: unauthorized },
     { name: 'the key upper-cased → 401', build: (c) => ({ auth: [['X-API-Key', upperKey(c.key)]] }), expect: unauthorized },
-    { name: 'the key missing its last character → 401', build: (c) => ({ auth: [['X-API-Key', c.key.slice(0, -1)]] }), expect: unauthorized },
+    {
+      name: 'the key missing its last character → 401',
+      build: (c) => ({ auth: [['X-API-Key', c.key.slice(0, -1)]] }),
+      expect: unauthorized,
+    },
     { name: 'the key with one character more → 401', build: (c) => ({ auth: [['X-API-Key', `${c.key}A`]] }), expect: unauthorized },
-    { name: 'the key with another type prefix → 401', build: (c) => ({ auth: [['X-API-Key', otherTypeKey(c.key)]] }), expect: unauthorized },
+    {
+      name: 'the key with another type prefix → 401',
+      build: (c) => ({ auth: [['X-API-Key', otherTypeKey(c.key)]] }),
+      expect: unauthorized,
+    },
     { name: 'X-API-Key {"$gt":""} → 401', build: () => ({ auth: [['X-API-Key', '{"$gt":""}']] }), expect: unauthorized },
-    { name: 'X-API-Key as a regex (dakkio_a_.{40}) → 401', build: () => ({ auth: [['X-API-Key', `dakkio_a_${'.'.repeat(40)}`]] }), expect: unauthorized },
-    { name: 'X-API-Key with Latin-1 characters → 401', build: () => ({ auth: [['X-API-Key', `dakkio_a_${'é'.repeat(40)}`]] }), expect: unauthorized },
+    {
+      name: 'X-API-Key as a regex (dakkio_a_.{40}) → 401',
+      build: () => ({ auth: [['X-API-Key', `dakkio_a_${'.'.repeat(40)}`]] }),
+      expect: unauthorized,
+    },
+    {
+      name: 'X-API-Key with Latin-1 characters → 401',
+      build: () => ({ auth: [['X-API-Key', `dakkio_a_${'é'.repeat(40)}`]] }),
+      expect: unauthorized,
+    },
   ];
 }
 
@@ -646,9 +796,17 @@ function idempotencyCases(route: Route): HostileCase[] {
   if (!takesIdempotencyKey(route)) return [];
   const at: Path = ['headers', 'idempotency-key'];
   return [
-    { name: 'Idempotency-Key of 256 characters → 400', build: () => ({ headers: [['Idempotency-Key', 'k'.repeat(256)]] }), expect: invalid(at) },
+    {
+      name: 'Idempotency-Key of 256 characters → 400',
+      build: () => ({ headers: [['Idempotency-Key', 'k'.repeat(256)]] }),
+      expect: invalid(at),
+    },
     { name: 'two Idempotency-Key headers → 400', build: () => ({ headers: [['Idempotency-Key', ['one', 'two']]] }), expect: invalid(at) },
-    { name: 'Idempotency-Key with Latin-1 characters → 400', build: () => ({ headers: [['Idempotency-Key', 'clé-é']] }), expect: invalid(at) },
+    {
+      name: 'Idempotency-Key with Latin-1 characters → 400',
+      build: () => ({ headers: [['Idempotency-Key', 'clé-é']] }),
+      expect: invalid(at),
+    },
     { name: 'Idempotency-Key with a space → 400', build: () => ({ headers: [['Idempotency-Key', 'a b']] }), expect: invalid(at) },
     {
       name: 'Idempotency-Key that looks like an operator ({"$gt":"…"}) is just text → 2xx',
@@ -668,7 +826,11 @@ function ignoredBodyCases(route: Route): HostileCase[] {
       build: () => ({ body: `{"__proto__":{"${pollutionMarker}":true},"bucketId":{"$ne":null}}` }),
       expect: success,
     },
-    { name: 'a text/plain body on a route that takes no body is ignored → 2xx', build: () => ({ body: 'hello', contentType: 'text/plain' }), expect: success },
+    {
+      name: 'a text/plain body on a route that takes no body is ignored → 2xx',
+      build: () => ({ body: 'hello', contentType: 'text/plain' }),
+      expect: success,
+    },
   ];
 }
 

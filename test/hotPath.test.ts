@@ -24,7 +24,11 @@ const randomBase62 = (length: number) => Array.from({ length }, () => base62[ran
 /** The ids of a list must be pairwise distinct. */
 function expectNoDuplicates(ids: string[]): void {
   const seen = new Set<string>();
-  const duplicates = ids.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+  const duplicates = ids.filter((id) => {
+    if (seen.has(id)) return true;
+    seen.add(id);
+    return false;
+  });
   expect(duplicates).toEqual([]);
 }
 
@@ -186,7 +190,10 @@ describe('verified-key cache on the request path', () => {
     const tenant = await createTenant(app());
     const dataSourceId = await createSource(app(), tenant);
     const ingest = () =>
-      app().http.post('/api/data').set('X-API-Key', tenant.writeKey).send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature: 1 } });
+      app()
+        .http.post('/api/data')
+        .set('X-API-Key', tenant.writeKey)
+        .send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature: 1 } });
     await ingest().expect(201);
     await ingest().expect(201);
     await ApiKeyModel.updateOne({ _id: tenant.writeKeyId }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
@@ -205,9 +212,12 @@ describe('verified-key cache on the request path', () => {
       expectUnauthorized(await listSources(unknown, tenant.bucketId));
     }
     const dataSourceId = await createSource(app(), tenant);
-    const unknownWrite = 'dakkio_w_' + randomBase62(40);
+    const unknownWrite = `dakkio_w_${randomBase62(40)}`;
     expectUnauthorized(
-      await app().http.post('/api/data').set('X-API-Key', unknownWrite).send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature: 1 } }),
+      await app()
+        .http.post('/api/data')
+        .set('X-API-Key', unknownWrite)
+        .send({ bucketId: tenant.bucketId, dataSourceId, values: { temperature: 1 } }),
     );
     // createSource used the (already cached) admin key; nothing above needed a compare.
     expect(app().bcryptCompares() - before).toBe(0);
@@ -241,7 +251,9 @@ describe('POST /api/data/batch with Content-Encoding', () => {
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ message: 'Batch ingested successfully', inserted: 50 });
     const stored = await storedPoints(tenant.bucketId);
-    expect(stored.map((point) => point.values.temperature).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(stored.map((point) => point.values.temperature).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 
   it('refuses a small gzip body that inflates past the body limit with 413 and stores nothing', async () => {
@@ -328,7 +340,7 @@ describe('Idempotency-Key racing through group commit', () => {
     const all = keyed.flatMap((k, n) => [k, plain[n]!]);
     const responses = await Promise.all(all.map(({ i, key }) => post(i, key)));
 
-    all.forEach(({ key }, n) => expect([201, ...(key ? [409] : [])]).toContain(responses[n]!.status));
+    for (const [n, { key }] of all.entries()) expect([201, ...(key ? [409] : [])]).toContain(responses[n]!.status);
     const stored = await storedPoints(tenant.bucketId);
     const storedIds = stored.map((point) => point._id.toHexString());
     expectNoDuplicates(storedIds);

@@ -5,7 +5,10 @@ import { useTestApp } from './support/testApp';
 const app = useTestApp();
 
 const points = () => mongoose.connection.collection('datapoints');
-const storedPoints = (bucketId: string) => points().find({ bucketId: new Types.ObjectId(bucketId) }).toArray();
+const storedPoints = (bucketId: string) =>
+  points()
+    .find({ bucketId: new Types.ObjectId(bucketId) })
+    .toArray();
 
 /** Moves every idempotency record 25 hours into the past, as if the 24 h window had passed. */
 async function backdateIdempotencyRecords(): Promise<void> {
@@ -85,6 +88,8 @@ describe('Idempotency-Key', () => {
 
     const stored = await storedPoints(tenant.bucketId);
     expect(stored).toHaveLength(10);
-    expect(stored.map((point) => point.values.temperature as number).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 100, 101, 102, 103, 104]);
+    expect(stored.map((point) => point.values.temperature as number).sort((x, y) => x - y)).toEqual([
+      0, 1, 2, 3, 4, 100, 101, 102, 103, 104,
+    ]);
   });
 });

@@ -65,14 +65,40 @@ describe('POST /api/data', () => {
   const badPoints: [string, (source: string) => object | string, (string | number)[], RegExp?][] = [
     ['an undeclared field', (s) => ({ dataSourceId: s, values: { pressure: 1013 } }), ['body', 'values', 'pressure']],
     ['a string where a number is declared', (s) => ({ dataSourceId: s, values: { temperature: '21' } }), ['body', 'values', 'temperature']],
-    ['an object where a number is declared', (s) => ({ dataSourceId: s, values: { temperature: { $gt: 0 } } }), ['body', 'values', 'temperature']],
+    [
+      'an object where a number is declared',
+      (s) => ({ dataSourceId: s, values: { temperature: { $gt: 0 } } }),
+      ['body', 'values', 'temperature'],
+    ],
     ['a number where a boolean is declared', (s) => ({ dataSourceId: s, values: { ok: 1 } }), ['body', 'values', 'ok']],
-    ['a timestamp 2 hours ahead', (s) => ({ dataSourceId: s, values: { temperature: 1 }, timestamp: new Date(Date.now() + 7_200_000).toISOString() }), ['body', 'timestamp'], /1 hour in the future/],
-    ['a timestamp before 1970', (s) => ({ dataSourceId: s, values: { temperature: 1 }, timestamp: '1969-12-31T23:59:59Z' }), ['body', 'timestamp'], /before 1970/],
-    ['a timestamp without an offset', (s) => ({ dataSourceId: s, values: { temperature: 1 }, timestamp: '2024-01-01T00:00:00' }), ['body', 'timestamp']],
+    [
+      'a timestamp 2 hours ahead',
+      (s) => ({ dataSourceId: s, values: { temperature: 1 }, timestamp: new Date(Date.now() + 7_200_000).toISOString() }),
+      ['body', 'timestamp'],
+      /1 hour in the future/,
+    ],
+    [
+      'a timestamp before 1970',
+      (s) => ({ dataSourceId: s, values: { temperature: 1 }, timestamp: '1969-12-31T23:59:59Z' }),
+      ['body', 'timestamp'],
+      /before 1970/,
+    ],
+    [
+      'a timestamp without an offset',
+      (s) => ({ dataSourceId: s, values: { temperature: 1 }, timestamp: '2024-01-01T00:00:00' }),
+      ['body', 'timestamp'],
+    ],
     ['empty values', (s) => ({ dataSourceId: s, values: {} }), ['body', 'values']],
-    ['a $-prefixed metadata key', (s) => ({ dataSourceId: s, values: { temperature: 1 }, metadata: { $where: 'x' } }), ['body', 'metadata', '$where']],
-    ['nested metadata', (s) => ({ dataSourceId: s, values: { temperature: 1 }, metadata: { room: { name: 'x' } } }), ['body', 'metadata', 'room']],
+    [
+      'a $-prefixed metadata key',
+      (s) => ({ dataSourceId: s, values: { temperature: 1 }, metadata: { $where: 'x' } }),
+      ['body', 'metadata', '$where'],
+    ],
+    [
+      'nested metadata',
+      (s) => ({ dataSourceId: s, values: { temperature: 1 }, metadata: { room: { name: 'x' } } }),
+      ['body', 'metadata', 'room'],
+    ],
     ['a malformed data source id', () => ({ dataSourceId: 'nope', values: { temperature: 1 } }), ['body', 'dataSourceId']],
   ];
 
@@ -228,7 +254,12 @@ describe('Idempotency-Key on POST /api/data and /api/data/batch', () => {
     const dataSourceId = await createSource(tenant);
     const body = { bucketId: tenant.bucketId, dataPoints: [1, 2, 3].map((v) => ({ dataSourceId, values: { temperature: v } })) };
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const res = await app().http.post('/api/data/batch').set('X-API-Key', tenant.writeKey).set('Idempotency-Key', 'batch-7').send(body).expect(201);
+      const res = await app()
+        .http.post('/api/data/batch')
+        .set('X-API-Key', tenant.writeKey)
+        .set('Idempotency-Key', 'batch-7')
+        .send(body)
+        .expect(201);
       expect(res.body).toEqual({ message: 'Batch ingested successfully', inserted: 3 });
     }
     expect(await storedPoints(tenant.bucketId)).toHaveLength(3);
@@ -272,9 +303,24 @@ describe('Idempotency-Key on POST /api/data and /api/data/batch', () => {
     const tenant = await createTenant(app());
     const other = await createTenant(app());
     const [source, otherSource] = [await createSource(tenant), await createSource(other)];
-    await app().http.post('/api/data').set('X-API-Key', tenant.writeKey).set('Idempotency-Key', 'k').send({ bucketId: tenant.bucketId, dataSourceId: source, values: { temperature: 'bad' } }).expect(400);
-    await app().http.post('/api/data').set('X-API-Key', tenant.writeKey).set('Idempotency-Key', 'k').send({ bucketId: tenant.bucketId, dataSourceId: source, values: { temperature: 1 } }).expect(201);
-    await app().http.post('/api/data').set('X-API-Key', other.writeKey).set('Idempotency-Key', 'k').send({ bucketId: other.bucketId, dataSourceId: otherSource, values: { temperature: 1 } }).expect(201);
+    await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.writeKey)
+      .set('Idempotency-Key', 'k')
+      .send({ bucketId: tenant.bucketId, dataSourceId: source, values: { temperature: 'bad' } })
+      .expect(400);
+    await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.writeKey)
+      .set('Idempotency-Key', 'k')
+      .send({ bucketId: tenant.bucketId, dataSourceId: source, values: { temperature: 1 } })
+      .expect(201);
+    await app()
+      .http.post('/api/data')
+      .set('X-API-Key', other.writeKey)
+      .set('Idempotency-Key', 'k')
+      .send({ bucketId: other.bucketId, dataSourceId: otherSource, values: { temperature: 1 } })
+      .expect(201);
     expect(await storedPoints(tenant.bucketId)).toHaveLength(1);
     expect(await storedPoints(other.bucketId)).toHaveLength(1);
   });

@@ -69,8 +69,7 @@ describe('verified-key cache (VERIFIED_KEY_CACHE_SIZE=3)', () => {
   const app = useTestApp({ VERIFIED_KEY_CACHE_SIZE: '3' });
 
   it('evicts the least recently used key: a key used between every new key is never re-verified', async () => {
-    const use = (tenant: Tenant) =>
-      app().http.get(`/api/buckets/${tenant.bucketId}/sources`).set('X-API-Key', tenant.writeKey).expect(200);
+    const use = (tenant: Tenant) => app().http.get(`/api/buckets/${tenant.bucketId}/sources`).set('X-API-Key', tenant.writeKey).expect(200);
     const hot = await createTenant(app());
     const others: Tenant[] = [];
     for (let n = 0; n < 8; n += 1) others.push(await createTenant(app()));

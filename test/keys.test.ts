@@ -65,8 +65,8 @@ describe('POST /api/buckets/:bucketId/keys', () => {
   it('returns the plaintext key once, with its 12-character prefix', async () => {
     const org = await createOrganization(app());
     const bucketId = await createBucket(app(), org.adminKey);
-    const res = await app().http
-      .post(`/api/buckets/${bucketId}/keys`)
+    const res = await app()
+      .http.post(`/api/buckets/${bucketId}/keys`)
       .set('X-API-Key', org.adminKey)
       .send({ name: 'ingest', type: 'write' })
       .expect(201);
@@ -81,8 +81,8 @@ describe('POST /api/buckets/:bucketId/keys', () => {
     expect(new Date(apiKey.createdAt).toISOString()).toBe(apiKey.createdAt);
     expect(apiKey.scopes).toEqual(expect.arrayContaining(['data:write', 'data:read', 'sources:write']));
 
-    const read = await app().http
-      .post(`/api/buckets/${bucketId}/keys`)
+    const read = await app()
+      .http.post(`/api/buckets/${bucketId}/keys`)
       .set('X-API-Key', org.adminKey)
       .send({ name: 'dashboard', type: 'read' })
       .expect(201);
@@ -127,8 +127,8 @@ describe('POST /api/buckets/:bucketId/keys', () => {
 
   it('rejects an expiresAt in the past with 400 and stores nothing', async () => {
     const tenant = await createTenant(app());
-    const res = await app().http
-      .post(`/api/buckets/${tenant.bucketId}/keys`)
+    const res = await app()
+      .http.post(`/api/buckets/${tenant.bucketId}/keys`)
       .set('X-API-Key', tenant.adminKey)
       .send({ name: 'stale', type: 'write', expiresAt: new Date(Date.now() - 1000).toISOString() })
       .expect(400);
@@ -138,8 +138,8 @@ describe('POST /api/buckets/:bucketId/keys', () => {
 
   it('keeps narrowed scopes and shows them in the listing', async () => {
     const tenant = await createTenant(app());
-    const created = await app().http
-      .post(`/api/buckets/${tenant.bucketId}/keys`)
+    const created = await app()
+      .http.post(`/api/buckets/${tenant.bucketId}/keys`)
       .set('X-API-Key', tenant.adminKey)
       .send({ name: 'query only', type: 'read', scopes: ['data:read'] })
       .expect(201);
@@ -158,8 +158,8 @@ describe('POST /api/buckets/:bucketId/keys', () => {
       ['write', ['keys:write']],
       ['read', ['sources:write']],
     ] as const) {
-      const res = await app().http
-        .post(`/api/buckets/${tenant.bucketId}/keys`)
+      const res = await app()
+        .http.post(`/api/buckets/${tenant.bucketId}/keys`)
         .set('X-API-Key', tenant.adminKey)
         .send({ name: 'too wide', type, scopes });
       expect(res.status).toBe(400);
@@ -183,8 +183,8 @@ describe('POST /api/buckets/:bucketId/keys', () => {
   it('answers 404 "Bucket not found" for another organization’s bucket and creates nothing', async () => {
     const tenant = await createTenant(app());
     const stranger = await createOrganization(app());
-    const res = await app().http
-      .post(`/api/buckets/${tenant.bucketId}/keys`)
+    const res = await app()
+      .http.post(`/api/buckets/${tenant.bucketId}/keys`)
       .set('X-API-Key', stranger.adminKey)
       .send({ name: 'intruder', type: 'write' });
     expectError(res, 404, 'Not Found', 'Bucket not found');
@@ -249,8 +249,8 @@ describe('DELETE /api/buckets/:bucketId/keys/:keyId', () => {
     const tenant = await createTenant(app());
     await expectKeyWorks(app(), tenant.writeKey, tenant.bucketId);
 
-    const res = await app().http
-      .delete(`/api/buckets/${tenant.bucketId}/keys/${tenant.writeKeyId}`)
+    const res = await app()
+      .http.delete(`/api/buckets/${tenant.bucketId}/keys/${tenant.writeKeyId}`)
       .set('X-API-Key', tenant.adminKey)
       .expect(200);
     expect(res.body).toEqual({
@@ -269,8 +269,8 @@ describe('DELETE /api/buckets/:bucketId/keys/:keyId', () => {
 
   it('answers 404 "API key not found" for an unknown key id and deletes nothing', async () => {
     const tenant = await createTenant(app());
-    const res = await app().http
-      .delete(`/api/buckets/${tenant.bucketId}/keys/${new Types.ObjectId().toHexString()}`)
+    const res = await app()
+      .http.delete(`/api/buckets/${tenant.bucketId}/keys/${new Types.ObjectId().toHexString()}`)
       .set('X-API-Key', tenant.adminKey);
     expectError(res, 404, 'Not Found', 'API key not found');
     expect(await ApiKeyModel.countDocuments({ bucketId: new Types.ObjectId(tenant.bucketId) })).toBe(2);
@@ -287,9 +287,7 @@ describe('DELETE /api/buckets/:bucketId/keys/:keyId', () => {
     await expectKeyWorks(app(), otherKey.key, otherBucket);
 
     // Nor can the organization's admin key be deleted through a bucket path.
-    const admin = await app().http
-      .delete(`/api/buckets/${tenant.bucketId}/keys/${tenant.adminKeyId}`)
-      .set('X-API-Key', tenant.adminKey);
+    const admin = await app().http.delete(`/api/buckets/${tenant.bucketId}/keys/${tenant.adminKeyId}`).set('X-API-Key', tenant.adminKey);
     expectError(admin, 404, 'Not Found', 'API key not found');
     expect(await ApiKeyModel.exists({ _id: tenant.adminKeyId })).not.toBeNull();
   });
@@ -327,8 +325,8 @@ describe('POST /api/buckets/:bucketId/keys/:keyId/rotate', () => {
     const tenant = await createTenant(app());
     const old = await createBucketKey(app(), tenant.adminKey, tenant.bucketId, 'read', { name: 'board', scopes: ['data:read'] });
 
-    const res = await app().http
-      .post(`/api/buckets/${tenant.bucketId}/keys/${old.id}/rotate`)
+    const res = await app()
+      .http.post(`/api/buckets/${tenant.bucketId}/keys/${old.id}/rotate`)
       .set('X-API-Key', tenant.adminKey)
       .send({ gracePeriodSeconds: 0 })
       .expect(201);
@@ -352,8 +350,8 @@ describe('POST /api/buckets/:bucketId/keys/:keyId/rotate', () => {
 
   it('defaults gracePeriodSeconds to 0', async () => {
     const tenant = await createTenant(app());
-    const res = await app().http
-      .post(`/api/buckets/${tenant.bucketId}/keys/${tenant.writeKeyId}/rotate`)
+    const res = await app()
+      .http.post(`/api/buckets/${tenant.bucketId}/keys/${tenant.writeKeyId}/rotate`)
       .set('X-API-Key', tenant.adminKey)
       .expect(201);
     await expectKeyRejected(app(), tenant.writeKey, tenant.bucketId);
@@ -364,8 +362,8 @@ describe('POST /api/buckets/:bucketId/keys/:keyId/rotate', () => {
   it('with a grace period keeps both keys working until the old key’s new expiry', async () => {
     const tenant = await createTenant(app());
     const before = Date.now();
-    const res = await app().http
-      .post(`/api/buckets/${tenant.bucketId}/keys/${tenant.writeKeyId}/rotate`)
+    const res = await app()
+      .http.post(`/api/buckets/${tenant.bucketId}/keys/${tenant.writeKeyId}/rotate`)
       .set('X-API-Key', tenant.adminKey)
       .send({ gracePeriodSeconds: 60 })
       .expect(201);
@@ -391,8 +389,8 @@ describe('POST /api/buckets/:bucketId/keys/:keyId/rotate', () => {
     const tenant = await createTenant(app());
     const expiresAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
     const old = await createBucketKey(app(), tenant.adminKey, tenant.bucketId, 'write', { expiresAt });
-    const res = await app().http
-      .post(`/api/buckets/${tenant.bucketId}/keys/${old.id}/rotate`)
+    const res = await app()
+      .http.post(`/api/buckets/${tenant.bucketId}/keys/${old.id}/rotate`)
       .set('X-API-Key', tenant.adminKey)
       .send({})
       .expect(201);
@@ -402,14 +400,14 @@ describe('POST /api/buckets/:bucketId/keys/:keyId/rotate', () => {
 
   it('answers 404 for an unknown key and 400 for a grace period out of range, issuing nothing', async () => {
     const tenant = await createTenant(app());
-    const unknown = await app().http
-      .post(`/api/buckets/${tenant.bucketId}/keys/${new Types.ObjectId().toHexString()}/rotate`)
+    const unknown = await app()
+      .http.post(`/api/buckets/${tenant.bucketId}/keys/${new Types.ObjectId().toHexString()}/rotate`)
       .set('X-API-Key', tenant.adminKey)
       .send({});
     expectError(unknown, 404, 'Not Found', 'API key not found');
     for (const gracePeriodSeconds of [-1, 86_401, 1.5]) {
-      const res = await app().http
-        .post(`/api/buckets/${tenant.bucketId}/keys/${tenant.writeKeyId}/rotate`)
+      const res = await app()
+        .http.post(`/api/buckets/${tenant.bucketId}/keys/${tenant.writeKeyId}/rotate`)
         .set('X-API-Key', tenant.adminKey)
         .send({ gracePeriodSeconds });
       expect(res.status).toBe(400);
@@ -469,9 +467,9 @@ describe('POST /api/keys', () => {
 
     // It reaches the same organization.
     const bucketId = await createBucket(app(), apiKey.key);
-    expect((await app().http.get('/api/buckets').set('X-API-Key', org.adminKey).expect(200)).body.buckets.map((b: { _id: string }) => b._id)).toEqual([
-      bucketId,
-    ]);
+    expect(
+      (await app().http.get('/api/buckets').set('X-API-Key', org.adminKey).expect(200)).body.buckets.map((b: { _id: string }) => b._id),
+    ).toEqual([bucketId]);
     const listed = await app().http.get('/api/keys').set('X-API-Key', apiKey.key).expect(200);
     expect(listed.body.apiKeys.map((k: { _id: string }) => k._id).sort()).toEqual([org.adminKeyId, apiKey._id].sort());
   });
@@ -604,7 +602,9 @@ describe('rate limits', () => {
   });
 
   it('puts the headers on 401 responses (counted per client IP)', async () => {
-    const res = await limited().http.get('/api/buckets').set('X-API-Key', `dakkio_a_${'0'.repeat(40)}`);
+    const res = await limited()
+      .http.get('/api/buckets')
+      .set('X-API-Key', `dakkio_a_${'0'.repeat(40)}`);
     expectUnauthorized(res);
     expectRateLimitHeaders(res, windowMs());
     expect(res.headers['x-ratelimit-limit']).toBe(String(limited().config.RATE_LIMIT_PER_IP));

@@ -28,7 +28,12 @@ describe('points committed by POST /api/data and POST /api/data/batch', () => {
 
   it('publishes each acknowledged request once, with its transport and the stored points', async () => {
     const single = await post('/api/data', { dataSourceId, values: { temperature: 21 } }).expect(201);
-    const batch = await post('/api/data/batch', { dataPoints: [{ dataSourceId, values: { temperature: 1 } }, { dataSourceId, values: { temperature: 2 } }] }).expect(201);
+    const batch = await post('/api/data/batch', {
+      dataPoints: [
+        { dataSourceId, values: { temperature: 1 } },
+        { dataSourceId, values: { temperature: 2 } },
+      ],
+    }).expect(201);
     await settle();
     expect(events.map((event) => [event.transport, event.points.length])).toEqual([
       ['http', 1],

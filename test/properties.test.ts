@@ -60,7 +60,10 @@ describe('random bodies through the real app', () => {
     // IDs may come in upper case: they are hex, and must still name the same things.
     bucketId: () => fc.constantFrom(w.tenant.bucketId, w.tenant.bucketId, w.tenant.bucketId.toUpperCase()),
     sourceId: () =>
-      fc.oneof({ weight: 8, arbitrary: fc.constantFrom(w.sourceId, w.sourceId, w.sourceId.toUpperCase()) }, { weight: 1, arbitrary: fc.constant(null).map(objectId) }),
+      fc.oneof(
+        { weight: 8, arbitrary: fc.constantFrom(w.sourceId, w.sourceId, w.sourceId.toUpperCase()) },
+        { weight: 1, arbitrary: fc.constant(null).map(objectId) },
+      ),
   });
   /** A small pool, so keys repeat: the same key with another body must be a 409, not a 500. */
   const idempotencyKey = fc.option(fc.constantFrom('retry-1', 'retry-2', 'retry-3', 'has space', 'x'.repeat(256)), { freq: 2 });
@@ -118,7 +121,14 @@ describe('random bodies through the real app', () => {
         nearKey,
         fc.stringMatching(wellFormedKey),
         oneCharOff,
-        fc.constantFrom(realKey.slice(0, -1), `${realKey}x`, realKey.toUpperCase(), `${realKey}, ${realKey}`, `Bearer ${realKey}`, `  ${realKey}\t`),
+        fc.constantFrom(
+          realKey.slice(0, -1),
+          `${realKey}x`,
+          realKey.toUpperCase(),
+          `${realKey}, ${realKey}`,
+          `Bearer ${realKey}`,
+          `  ${realKey}\t`,
+        ),
         fc.string({ unit: latin1Char, minLength: 60, maxLength: 4000 }),
         fc.constantFrom(generateKey('admin'), generateKey('write'), generateKey('read')),
       )
@@ -168,7 +178,9 @@ describe('aggregation matches a computation in JavaScript', () => {
   // Half the timestamps fall in the same few days, so days hold several points.
   const timestamp = fc.oneof(
     fc.date({ min: new Date(yearStart), max: new Date(Date.UTC(2024, 11, 31, 23, 59, 59, 999)), noInvalidDate: true }),
-    fc.tuple(fc.integer({ min: 100, max: 103 }), fc.integer({ min: 0, max: dayMs - 1 })).map(([day, ms]) => new Date(yearStart + day * dayMs + ms)),
+    fc
+      .tuple(fc.integer({ min: 100, max: 103 }), fc.integer({ min: 0, max: dayMs - 1 }))
+      .map(([day, ms]) => new Date(yearStart + day * dayMs + ms)),
   );
   const values = fc.record({ a: finite, b: finite }, { requiredKeys: [] }).filter((v) => Object.keys(v).length > 0);
   const points = fc.array(fc.record({ timestamp, values }), { minLength: 1, maxLength: 20 });
@@ -226,14 +238,21 @@ describe('aggregation matches a computation in JavaScript', () => {
       });
       await check(dataSourceId);
       // Deleting the year removes exactly what was ingested.
-      const removed = await app().http.delete('/api/data').set('X-API-Key', writeKey).send({ bucketId, dataSourceId, ...year });
+      const removed = await app()
+        .http.delete('/api/data')
+        .set('X-API-Key', writeKey)
+        .send({ bucketId, dataSourceId, ...year });
       expect({ status: removed.status, body: removed.body as unknown }).toEqual({
         status: 200,
         body: { message: 'Data deleted successfully', deleted: generated.length },
       });
       cleaned = true;
     } finally {
-      if (!cleaned) await app().http.delete('/api/data').set('X-API-Key', adminKey).send({ bucketId, dataSourceId, ...year });
+      if (!cleaned)
+        await app()
+          .http.delete('/api/data')
+          .set('X-API-Key', adminKey)
+          .send({ bucketId, dataSourceId, ...year });
     }
   }
 
@@ -245,7 +264,14 @@ describe('aggregation matches a computation in JavaScript', () => {
       : { bucketId, dataSourceId, filters: range, aggregation, groupBy: 'day' };
     const res = await app().http.post('/api/data/query').set('X-API-Key', writeKey).send(body);
     expect(res.status).toBe(200);
-    expect(res.body.metadata).toEqual({ count: days.length, total: days.length, hasMore: false, aggregation, groupBy: 'day', downsamplingApplied: false });
+    expect(res.body.metadata).toEqual({
+      count: days.length,
+      total: days.length,
+      hasMore: false,
+      aggregation,
+      groupBy: 'day',
+      downsamplingApplied: false,
+    });
     const rows = res.body.data as Row[];
     expect(rows.map((row) => row.timestamp)).toEqual(days.map(([day]) => day));
     rows.forEach((row, i) => {
@@ -320,4 +346,3 @@ describe('aggregation matches a computation in JavaScript', () => {
     );
   }, 60_000);
 });
-

@@ -78,15 +78,20 @@ describe('key format (pure)', () => {
   it('presentedKeyOf: X-API-Key (trimmed) wins, else a Bearer token, else nothing', () => {
     const token = fc.string({ unit: latin1Char, minLength: 1, maxLength: 60 }).filter((value) => !/\s/.test(value));
     fc.assert(
-      fc.property(fc.option(anyString), fc.option(token), fc.constantFrom('Bearer', 'bearer', 'BEARER', 'Basic'), (header, bearer, scheme) => {
-        const headers: Record<string, string> = {};
-        if (header !== null) headers['x-api-key'] = header;
-        if (bearer !== null) headers.authorization = `${scheme} ${bearer}`;
-        const presented = presentedKeyOf({ headers } as unknown as Request);
-        if (header !== null && header.length > 0) expect(presented).toBe(header.trim());
-        else if (bearer !== null && scheme !== 'Basic') expect(presented).toBe(bearer);
-        else expect(presented).toBeNull();
-      }),
+      fc.property(
+        fc.option(anyString),
+        fc.option(token),
+        fc.constantFrom('Bearer', 'bearer', 'BEARER', 'Basic'),
+        (header, bearer, scheme) => {
+          const headers: Record<string, string> = {};
+          if (header !== null) headers['x-api-key'] = header;
+          if (bearer !== null) headers.authorization = `${scheme} ${bearer}`;
+          const presented = presentedKeyOf({ headers } as unknown as Request);
+          if (header !== null && header.length > 0) expect(presented).toBe(header.trim());
+          else if (bearer !== null && scheme !== 'Basic') expect(presented).toBe(bearer);
+          else expect(presented).toBeNull();
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -174,7 +179,12 @@ describe('validators (pure)', () => {
     'params of %s: accepted exactly when every path ID is 24 hex characters, else INVALID_ID',
     (_name, route) => {
       const names = [...route.path.matchAll(/:(\w+)/g)].map((match) => match[1] as string);
-      const id = fc.oneof(anyString, fc.stringMatching(/^[0-9a-fA-F]{22,26}$/), fc.constant(objectId()), fc.constant(objectId().toUpperCase()));
+      const id = fc.oneof(
+        anyString,
+        fc.stringMatching(/^[0-9a-fA-F]{22,26}$/),
+        fc.constant(objectId()),
+        fc.constant(objectId().toUpperCase()),
+      );
       fc.assert(
         fc.property(fc.tuple(...names.map(() => id)), (values) => {
           const params = Object.fromEntries(names.map((name, i) => [name, values[i]]));

@@ -67,11 +67,7 @@ interface PointIn {
 async function ingest(tenant: Tenant, points: PointIn[], bucketId = tenant.bucketId): Promise<void> {
   for (let i = 0; i < points.length; i += 1000) {
     const dataPoints = points.slice(i, i + 1000);
-    const res = await app()
-      .http.post('/api/data/batch')
-      .set('X-API-Key', tenant.writeKey)
-      .send({ bucketId, dataPoints })
-      .expect(201);
+    const res = await app().http.post('/api/data/batch').set('X-API-Key', tenant.writeKey).send({ bucketId, dataPoints }).expect(201);
     expect(res.body).toEqual({ message: 'Batch ingested successfully', inserted: dataPoints.length });
   }
 }
@@ -191,14 +187,17 @@ function dayRows({ A, B, C }: Fixture) {
 const aggregationNames = ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const;
 
 describe('POST /api/data/query: aggregation over hand-computed fixtures', () => {
-  it.each(aggregationNames)('%s by day: one row per data source per day, empty days absent, string fields left out', async (aggregation) => {
-    const fixture = await createFixture();
-    const res = await queryOk(fixture.tenant, { filters: range, aggregation, groupBy: 'day' });
-    expect(res.body).toEqual({
-      data: dayRows(fixture)[aggregation],
-      metadata: { count: 4, total: 4, hasMore: false, aggregation, groupBy: 'day', downsamplingApplied: false },
-    });
-  });
+  it.each(aggregationNames)(
+    '%s by day: one row per data source per day, empty days absent, string fields left out',
+    async (aggregation) => {
+      const fixture = await createFixture();
+      const res = await queryOk(fixture.tenant, { filters: range, aggregation, groupBy: 'day' });
+      expect(res.body).toEqual({
+        data: dayRows(fixture)[aggregation],
+        metadata: { count: 4, total: 4, hasMore: false, aggregation, groupBy: 'day', downsamplingApplied: false },
+      });
+    },
+  );
 
   it('avg by hour, with limit/offset over the rows', async () => {
     const { tenant, A, B, C } = await createFixture();
@@ -278,7 +277,14 @@ describe('POST /api/data/query: aggregation over hand-computed fixtures', () => 
     expect(res.body.data.map((row: { timestamp: string }) => row.timestamp)).toEqual([D2, D2, D1, D1]);
     expect(res.body.data).toHaveLength(4);
     expect(res.body.data).toEqual(expect.arrayContaining(expected));
-    expect(res.body.metadata).toEqual({ count: 4, total: 4, hasMore: false, aggregation: 'sum', groupBy: 'day', downsamplingApplied: false });
+    expect(res.body.metadata).toEqual({
+      count: 4,
+      total: 4,
+      hasMore: false,
+      aggregation: 'sum',
+      groupBy: 'day',
+      downsamplingApplied: false,
+    });
   });
 
   it('aggregation and groupBy inside filters work the same as at the top level', async () => {
@@ -289,7 +295,11 @@ describe('POST /api/data/query: aggregation over hand-computed fixtures', () => 
       metadata: { count: 4, total: 4, hasMore: false, aggregation: 'min', groupBy: 'day', downsamplingApplied: false },
     });
     // The same value in both places is no conflict.
-    const both = await queryOk(fixture.tenant, { filters: { ...range, aggregation: 'min', groupBy: 'day' }, aggregation: 'min', groupBy: 'day' });
+    const both = await queryOk(fixture.tenant, {
+      filters: { ...range, aggregation: 'min', groupBy: 'day' },
+      aggregation: 'min',
+      groupBy: 'day',
+    });
     expect(both.body).toEqual(inFilters.body);
   });
 
@@ -324,7 +334,12 @@ describe('POST /api/data/query: aggregation over hand-computed fixtures', () => 
 
   it('fields narrows the aggregated values; dataSourceIds narrows the sources', async () => {
     const { tenant, A, B, C } = await createFixture();
-    const res = await queryOk(tenant, { dataSourceIds: [C, B], filters: { ...range, fields: ['humidity'] }, aggregation: 'avg', groupBy: 'day' });
+    const res = await queryOk(tenant, {
+      dataSourceIds: [C, B],
+      filters: { ...range, fields: ['humidity'] },
+      aggregation: 'avg',
+      groupBy: 'day',
+    });
     expect(res.body).toEqual({
       data: [
         { timestamp: D1, dataSourceId: B, values: { humidity: 5 }, count: 2 },
@@ -396,9 +411,19 @@ describe('POST /api/data/query: raw points', () => {
     const B = await createSource(tenant);
     const C = await createSource(tenant);
     const points: PointIn[] = [
-      { dataSourceId: A, timestamp: '2024-03-01T10:00:00.000Z', values: { temperature: 1, label: 'x' }, metadata: { room: 'kitchen', floor: 1 } },
+      {
+        dataSourceId: A,
+        timestamp: '2024-03-01T10:00:00.000Z',
+        values: { temperature: 1, label: 'x' },
+        metadata: { room: 'kitchen', floor: 1 },
+      },
       { dataSourceId: A, timestamp: '2024-03-01T10:01:00.000Z', values: { temperature: 2 }, metadata: { room: 'hall' } },
-      { dataSourceId: A, timestamp: '2024-03-01T10:02:00.000Z', values: { temperature: 3, humidity: 30 }, metadata: { room: 'kitchen', floor: 2 } },
+      {
+        dataSourceId: A,
+        timestamp: '2024-03-01T10:02:00.000Z',
+        values: { temperature: 3, humidity: 30 },
+        metadata: { room: 'kitchen', floor: 2 },
+      },
       { dataSourceId: A, timestamp: '2024-03-01T10:03:00.000Z', values: { label: 'y' }, metadata: { room: 'kitchen', floor: 1 } },
       { dataSourceId: A, timestamp: '2024-03-01T10:04:00.000Z', values: { temperature: 5 } },
       { dataSourceId: B, timestamp: '2024-03-01T10:00:30.000Z', values: { temperature: 100 } },
@@ -408,7 +433,9 @@ describe('POST /api/data/query: raw points', () => {
     await ingest(tenant, [...points].reverse());
     const stored = await DataPointModel.find({ bucketId: new Types.ObjectId(tenant.bucketId) }).lean();
     const idOf = (dataSourceId: string, timestamp: string) =>
-      stored.find((point) => point.dataSourceId.toHexString() === dataSourceId && point.timestamp.toISOString() === timestamp)!._id.toHexString();
+      stored
+        .find((point) => point.dataSourceId.toHexString() === dataSourceId && point.timestamp.toISOString() === timestamp)!
+        ._id.toHexString();
     // The expected raw item of each point, by its place in `points`.
     const item = points.map((point) => ({
       _id: idOf(point.dataSourceId, point.timestamp),
@@ -417,7 +444,16 @@ describe('POST /api/data/query: raw points', () => {
       values: point.values,
       metadata: point.metadata ?? {},
     }));
-    const [a1, a2, a3, a4, a5, b1, b2, c1] = item as [typeof item[0], typeof item[0], typeof item[0], typeof item[0], typeof item[0], typeof item[0], typeof item[0], typeof item[0]];
+    const [a1, a2, a3, a4, a5, b1, b2, c1] = item as [
+      (typeof item)[0],
+      (typeof item)[0],
+      (typeof item)[0],
+      (typeof item)[0],
+      (typeof item)[0],
+      (typeof item)[0],
+      (typeof item)[0],
+      (typeof item)[0],
+    ];
     return { tenant, A, B, C, a1, a2, a3, a4, a5, b1, b2, c1 };
   }
 
@@ -425,10 +461,16 @@ describe('POST /api/data/query: raw points', () => {
 
   it('range is half-open: startTime included, endTime excluded; raw items have the documented shape', async () => {
     const { tenant, A, a2, a3 } = await createRawFixture();
-    const res = await queryOk(tenant, { dataSourceId: A, filters: { startTime: '2024-03-01T10:01:00Z', endTime: '2024-03-01T10:03:00.000Z' } });
+    const res = await queryOk(tenant, {
+      dataSourceId: A,
+      filters: { startTime: '2024-03-01T10:01:00Z', endTime: '2024-03-01T10:03:00.000Z' },
+    });
     expect(res.body).toEqual({ data: [a2, a3], metadata: rawMeta(2, 2, false) });
     // An offset in the request means the same instant.
-    const offset = await queryOk(tenant, { dataSourceId: A, filters: { startTime: '2024-03-01T11:01:00+01:00', endTime: '2024-03-01T11:03:00+01:00' } });
+    const offset = await queryOk(tenant, {
+      dataSourceId: A,
+      filters: { startTime: '2024-03-01T11:01:00+01:00', endTime: '2024-03-01T11:03:00+01:00' },
+    });
     expect(offset.body).toEqual(res.body);
   });
 
@@ -442,13 +484,22 @@ describe('POST /api/data/query: raw points', () => {
 
   it('pages with limit and offset, reporting total and hasMore', async () => {
     const { tenant, A, a2, a3, a4, a5 } = await createRawFixture();
-    expect((await queryOk(tenant, { dataSourceId: A, filters: { limit: 2, offset: 1 } })).body).toEqual({ data: [a2, a3], metadata: rawMeta(2, 5, true) });
-    expect((await queryOk(tenant, { dataSourceId: A, filters: { limit: 2, offset: 3 } })).body).toEqual({ data: [a4, a5], metadata: rawMeta(2, 5, false) });
+    expect((await queryOk(tenant, { dataSourceId: A, filters: { limit: 2, offset: 1 } })).body).toEqual({
+      data: [a2, a3],
+      metadata: rawMeta(2, 5, true),
+    });
+    expect((await queryOk(tenant, { dataSourceId: A, filters: { limit: 2, offset: 3 } })).body).toEqual({
+      data: [a4, a5],
+      metadata: rawMeta(2, 5, false),
+    });
     expect((await queryOk(tenant, { dataSourceId: A, filters: { limit: 2, offset: 1, order: 'desc' } })).body).toEqual({
       data: [a4, a3],
       metadata: rawMeta(2, 5, true),
     });
-    expect((await queryOk(tenant, { dataSourceId: A, filters: { offset: 10 } })).body).toEqual({ data: [], metadata: rawMeta(0, 5, false) });
+    expect((await queryOk(tenant, { dataSourceId: A, filters: { offset: 10 } })).body).toEqual({
+      data: [],
+      metadata: rawMeta(0, 5, false),
+    });
   });
 
   it('fields keeps only those fields in values', async () => {
@@ -489,7 +540,10 @@ describe('POST /api/data/query: raw points', () => {
       data: [a1, a3, b2, a4],
       metadata: rawMeta(4, 4, false),
     });
-    expect((await queryOk(tenant, { filters: { metadata: { room: 'attic' } } })).body).toEqual({ data: [], metadata: rawMeta(0, 0, false) });
+    expect((await queryOk(tenant, { filters: { metadata: { room: 'attic' } } })).body).toEqual({
+      data: [],
+      metadata: rawMeta(0, 0, false),
+    });
   });
 
   it('dataSourceIds selects several data sources; none given means all of the bucket', async () => {
@@ -612,7 +666,13 @@ describe('POST /api/data/query: auto-downsampling', () => {
     const res = await queryOk(tenant, { dataSourceId: S });
     expect(res.body.metadata).toEqual({ count: 500, total: 500, hasMore: false, downsamplingApplied: false });
     expect(res.body.data).toHaveLength(500);
-    expect(res.body.data[0]).toEqual({ _id: expect.stringMatching(/^[0-9a-f]{24}$/), dataSourceId: S, timestamp: iso(T0), values: { temperature: 0 }, metadata: {} });
+    expect(res.body.data[0]).toEqual({
+      _id: expect.stringMatching(/^[0-9a-f]{24}$/),
+      dataSourceId: S,
+      timestamp: iso(T0),
+      values: { temperature: 0 },
+      metadata: {},
+    });
     expect(res.body.data[499]).toMatchObject({ timestamp: iso(T0 + 499_000), values: { temperature: 499 } });
   });
 
@@ -645,7 +705,14 @@ describe('POST /api/data/query: auto-downsampling', () => {
     expect(all.body.metadata).toEqual({ count: 502, total: 502, hasMore: false, downsamplingApplied: false });
     // The downsampling source alone: 501 points over 501 seconds, 9 minutes.
     const alone = await queryOk(tenant, { dataSourceIds: [on] });
-    expect(alone.body.metadata).toEqual({ count: 9, total: 9, hasMore: false, aggregation: 'avg', groupBy: 'minute', downsamplingApplied: true });
+    expect(alone.body.metadata).toEqual({
+      count: 9,
+      total: 9,
+      hasMore: false,
+      aggregation: 'avg',
+      groupBy: 'minute',
+      downsamplingApplied: true,
+    });
     expect(alone.body.data[0]).toEqual({ timestamp: iso(T0), dataSourceId: on, values: { temperature: 29.5 }, count: 60 });
     expect(alone.body.data[8]).toEqual({ timestamp: iso(T0 + 8 * 60_000), dataSourceId: on, values: { temperature: 490 }, count: 21 });
   });
@@ -738,7 +805,8 @@ describe('POST /api/data/query: errors', () => {
 // ---------------------------------------------------------------------------------------
 
 describe('DELETE /api/data', () => {
-  const countIn = (bucketId: string, filter: object = {}) => DataPointModel.countDocuments({ bucketId: new Types.ObjectId(bucketId), ...filter });
+  const countIn = (bucketId: string, filter: object = {}) =>
+    DataPointModel.countDocuments({ bucketId: new Types.ObjectId(bucketId), ...filter });
 
   it('deletes the half-open range, of one data source when given, leaving other buckets alone', async () => {
     const tenant = await createTenantWithRetention();
@@ -752,7 +820,11 @@ describe('DELETE /api/data', () => {
       ...times.map((timestamp) => ({ dataSourceId: B, timestamp, values: { temperature: 2 } })),
     ]);
     const otherWrite = await createBucketKey(app(), tenant.adminKey, otherBucket, 'write');
-    await ingest({ ...tenant, writeKey: otherWrite.key }, times.map((timestamp) => ({ dataSourceId: O, timestamp, values: { temperature: 3 } })), otherBucket);
+    await ingest(
+      { ...tenant, writeKey: otherWrite.key },
+      times.map((timestamp) => ({ dataSourceId: O, timestamp, values: { temperature: 3 } })),
+      otherBucket,
+    );
 
     // Only A, [00:00, 02:00): 2 points; 02:00 itself stays.
     const onlyA = await app()
@@ -802,15 +874,24 @@ describe('DELETE /api/data', () => {
     expectError(forbidden, 403, 'Forbidden', 'Only Admin and Write keys can delete data');
 
     const { startTime: _startTime, ...withoutStart } = body;
-    expectValidationErrorAt(await app().http.delete('/api/data').set('X-API-Key', tenant.writeKey).send(withoutStart), ['body', 'startTime']);
+    expectValidationErrorAt(await app().http.delete('/api/data').set('X-API-Key', tenant.writeKey).send(withoutStart), [
+      'body',
+      'startTime',
+    ]);
     const { endTime: _endTime, ...withoutEnd } = body;
     expectValidationErrorAt(await app().http.delete('/api/data').set('X-API-Key', tenant.writeKey).send(withoutEnd), ['body', 'endTime']);
     expectValidationErrorAt(
-      await app().http.delete('/api/data').set('X-API-Key', tenant.writeKey).send({ ...body, endTime: body.startTime }),
+      await app()
+        .http.delete('/api/data')
+        .set('X-API-Key', tenant.writeKey)
+        .send({ ...body, endTime: body.startTime }),
       ['body', 'endTime'],
     );
     expectNotFound(
-      await app().http.delete('/api/data').set('X-API-Key', tenant.writeKey).send({ ...body, dataSourceId: objectId() }),
+      await app()
+        .http.delete('/api/data')
+        .set('X-API-Key', tenant.writeKey)
+        .send({ ...body, dataSourceId: objectId() }),
       'Data source not found',
     );
     const other = await createTenant(app());
@@ -835,7 +916,11 @@ describe('retention', () => {
 
     const now = Date.now();
     const twoDaysAgo = now - 2 * 86_400_000;
-    const old = Array.from({ length: 5 }, (_, i) => ({ dataSourceId: S, timestamp: iso(twoDaysAgo + i * 60_000), values: { temperature: i } }));
+    const old = Array.from({ length: 5 }, (_, i) => ({
+      dataSourceId: S,
+      timestamp: iso(twoDaysAgo + i * 60_000),
+      values: { temperature: i },
+    }));
     const recent = [
       { dataSourceId: S, timestamp: iso(now - 3_600_000), values: { temperature: 10 } },
       { dataSourceId: S, timestamp: iso(now - 60_000), values: { temperature: 11 } },
@@ -860,7 +945,9 @@ describe('retention', () => {
     // The job, in batches of 2.
     const deleted = await enforceRetention(2);
     expect(deleted).toBe(5);
-    const remaining = await DataPointModel.find({ bucketId: new Types.ObjectId(tenant.bucketId) }).sort({ timestamp: 1 }).lean();
+    const remaining = await DataPointModel.find({ bucketId: new Types.ObjectId(tenant.bucketId) })
+      .sort({ timestamp: 1 })
+      .lean();
     expect(remaining.map((point) => point.timestamp.toISOString())).toEqual(recent.map((point) => point.timestamp));
     expect(await DataPointModel.countDocuments({ bucketId: new Types.ObjectId(longBucket) })).toBe(5);
 

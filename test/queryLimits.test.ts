@@ -53,7 +53,10 @@ describe('POST /api/data/query under QUERY_MAX_TIME_MS and QUERY_MAX_CONCURRENT_
     const statuses = answers.map((res) => res.status).sort();
     expect(statuses).toEqual([400, 429]);
     const refused = answers.find((res) => res.status === 429)!;
-    expect(refused.body).toMatchObject({ error: 'Too Many Requests', message: 'At most 1 queries at once per key; wait for one to finish' });
+    expect(refused.body).toMatchObject({
+      error: 'Too Many Requests',
+      message: 'At most 1 queries at once per key; wait for one to finish',
+    });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
   });
 
@@ -84,13 +87,18 @@ describe('POST /api/data/query under QUERY_MAX_INTERVALS and QUERY_MAX_RESPONSE_
     await app().http.post('/api/data/batch').set('X-API-Key', tenant.writeKey).send({ bucketId: tenant.bucketId, dataPoints }).expect(201);
   });
   const query = (body: object) =>
-    app().http.post('/api/data/query').set('X-API-Key', tenant.readKey).send({ bucketId: tenant.bucketId, dataSourceId, ...body });
+    app()
+      .http.post('/api/data/query')
+      .set('X-API-Key', tenant.readKey)
+      .send({ bucketId: tenant.bucketId, dataSourceId, ...body });
   const oneDay = { startTime: new Date(start).toISOString(), endTime: new Date(start + 24 * hour).toISOString() };
 
   it('refuses a grouping with more intervals than the limit, naming the count', async () => {
     const res = await query({ aggregation: 'avg', groupBy: 'minute', filters: oneDay });
     expect(res.status).toBe(400);
-    expect(res.body.message).toBe('groupBy "minute" over this range gives 1440 intervals, more than the limit of 100: use a larger groupBy or a narrower range');
+    expect(res.body.message).toBe(
+      'groupBy "minute" over this range gives 1440 intervals, more than the limit of 100: use a larger groupBy or a narrower range',
+    );
     expect((await query({ aggregation: 'avg', groupBy: 'hour', filters: oneDay })).status).toBe(200);
   });
 
@@ -132,11 +140,17 @@ describe('POST /api/buckets/:bucketId/sources under MAX_SOURCES_PER_BUCKET and M
   it('refuses a schema with more fields than the limit, on create and on update', async () => {
     const tenant = await createTenant(app());
     const wide = { a: 'number', b: 'number', c: 'number', d: 'number' };
-    const created = await app().http.post(`/api/buckets/${tenant.bucketId}/sources`).set('X-API-Key', tenant.writeKey).send({ name: 'wide', schema: wide });
+    const created = await app()
+      .http.post(`/api/buckets/${tenant.bucketId}/sources`)
+      .set('X-API-Key', tenant.writeKey)
+      .send({ name: 'wide', schema: wide });
     expect(created.status).toBe(400);
     expect(created.body.details).toEqual([{ path: ['body', 'schema'], message: 'At most 3 fields' }]);
     const sourceId = await createDataSource(app(), tenant.writeKey, tenant.bucketId);
-    const updated = await app().http.patch(`/api/buckets/${tenant.bucketId}/sources/${sourceId}`).set('X-API-Key', tenant.writeKey).send({ schema: wide });
+    const updated = await app()
+      .http.patch(`/api/buckets/${tenant.bucketId}/sources/${sourceId}`)
+      .set('X-API-Key', tenant.writeKey)
+      .send({ schema: wide });
     expect(updated.status).toBe(400);
     const stored = await DataSourceModel.findById(sourceId).lean();
     expect(Object.keys(stored!.schema)).toEqual(['temperature']);

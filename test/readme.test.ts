@@ -8,7 +8,10 @@ const readme = readFileSync(path.resolve(__dirname, '../README.md'), 'utf8');
 
 /** The README's shell blocks from the one that sets BASE=... on, run as written but for the port. */
 function walkthrough(): string {
-  const blocks = readme.split('```sh\n').slice(1).map((part) => part.slice(0, part.indexOf('```')));
+  const blocks = readme
+    .split('```sh\n')
+    .slice(1)
+    .map((part) => part.slice(0, part.indexOf('```')));
   const first = blocks.findIndex((block) => block.startsWith('BASE=http://localhost:3000'));
   if (first < 0) throw new Error('README has no curl walk-through block');
   return blocks.slice(first, first + 2).join('\n');
@@ -33,7 +36,9 @@ describe('README curl walk-through', () => {
       expect(stdout).toContain('{"error":"Forbidden","message":"Only Admin keys can list API keys"');
       expect(stdout).toContain('"message":"Data point ingested successfully"');
       expect(stdout).toContain('{"message":"Batch ingested successfully","inserted":3}');
-      expect(stdout).toMatch(/"timestamp":"2026-01-01T11:15:00.000Z","values":\{"temperature":23\}.*"timestamp":"2026-01-01T10:30:00.000Z"/);
+      expect(stdout).toMatch(
+        /"timestamp":"2026-01-01T11:15:00.000Z","values":\{"temperature":23\}.*"timestamp":"2026-01-01T10:30:00.000Z"/,
+      );
       expect(stdout).toContain('"timestamp":"2026-01-01T10:00:00.000Z","dataSourceId":');
       expect(stdout).toContain('"values":{"temperature":19.5},"count":2}');
       expect(stdout).toContain('"values":{"temperature":23},"count":1}');

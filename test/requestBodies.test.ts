@@ -39,9 +39,15 @@ describe('JSON request bodies', () => {
 
     it('refuses a UTF-16LE data source whose schema has a field __proto__ with 415, storing nothing', async () => {
       const tenant = await createTenant(app());
-      const res = await post(app(), `/api/buckets/${tenant.bucketId}/sources`, tenant.writeKey, Buffer.from(sourceText('"__proto__":"number"'), 'utf16le'), {
-        'Content-Type': 'application/json; charset=utf-16le',
-      });
+      const res = await post(
+        app(),
+        `/api/buckets/${tenant.bucketId}/sources`,
+        tenant.writeKey,
+        Buffer.from(sourceText('"__proto__":"number"'), 'utf16le'),
+        {
+          'Content-Type': 'application/json; charset=utf-16le',
+        },
+      );
       expect(res.status).toBe(415);
       expect(res.body).toMatchObject({ error: 'Unsupported Media Type' });
       expect(await storedSources(tenant.bucketId)).toBe(0);
@@ -73,17 +79,25 @@ describe('JSON request bodies', () => {
       expect(await storedSources(tenant.bucketId)).toBe(0);
     });
 
-    it.each(['application/json; charset=utf-8', 'application/json; charset=UTF-8', 'application/json; charset="utf-8"', 'application/json'])(
-      'accepts Content-Type %s (201)',
-      async (contentType) => {
-        const tenant = await createTenant(app());
-        const res = await post(app(), `/api/buckets/${tenant.bucketId}/sources`, tenant.writeKey, Buffer.from(sourceText('"label":"string"'), 'utf8'), {
+    it.each([
+      'application/json; charset=utf-8',
+      'application/json; charset=UTF-8',
+      'application/json; charset="utf-8"',
+      'application/json',
+    ])('accepts Content-Type %s (201)', async (contentType) => {
+      const tenant = await createTenant(app());
+      const res = await post(
+        app(),
+        `/api/buckets/${tenant.bucketId}/sources`,
+        tenant.writeKey,
+        Buffer.from(sourceText('"label":"string"'), 'utf8'),
+        {
           'Content-Type': contentType,
-        });
-        expect(res.status).toBe(201);
-        expect(await storedSources(tenant.bucketId)).toBe(1);
-      },
-    );
+        },
+      );
+      expect(res.status).toBe(201);
+      expect(await storedSources(tenant.bucketId)).toBe(1);
+    });
   });
 
   describe('deeply nested values', () => {
@@ -110,18 +124,21 @@ describe('JSON request bodies', () => {
     it.each([
       ['arrays', deep],
       ['objects', deepObject],
-    ])('POST /api/data/batch with one point nested 5000 levels deep (%s) and an Idempotency-Key → 400, nothing stored', async (_kind, nest) => {
-      const tenant = await createTenant(app());
-      const dataSourceId = await createSource(app(), tenant);
-      const text = `{"bucketId":"${tenant.bucketId}","dataPoints":[{"dataSourceId":"${dataSourceId}","values":{"a":${nest(5000)}}}]}`;
-      const res = await post(app(), '/api/data/batch', tenant.writeKey, Buffer.from(text), {
-        'Content-Type': 'application/json',
-        'Idempotency-Key': `deep-${new Types.ObjectId().toHexString()}`,
-      });
-      expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ error: 'Validation Error' });
-      expect(await storedPoints(tenant.bucketId)).toBe(0);
-    });
+    ])(
+      'POST /api/data/batch with one point nested 5000 levels deep (%s) and an Idempotency-Key → 400, nothing stored',
+      async (_kind, nest) => {
+        const tenant = await createTenant(app());
+        const dataSourceId = await createSource(app(), tenant);
+        const text = `{"bucketId":"${tenant.bucketId}","dataPoints":[{"dataSourceId":"${dataSourceId}","values":{"a":${nest(5000)}}}]}`;
+        const res = await post(app(), '/api/data/batch', tenant.writeKey, Buffer.from(text), {
+          'Content-Type': 'application/json',
+          'Idempotency-Key': `deep-${new Types.ObjectId().toHexString()}`,
+        });
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ error: 'Validation Error' });
+        expect(await storedPoints(tenant.bucketId)).toBe(0);
+      },
+    );
   });
 
   describe('400 bodies are bounded', () => {

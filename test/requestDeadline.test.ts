@@ -17,7 +17,11 @@ describe('POST /api/data past REQUEST_TIMEOUT_MS', () => {
     dataSourceId = await createDataSource(app(), tenant.writeKey, tenant.bucketId);
   });
   const storedIds = async () =>
-    (await DataPointModel.find({ bucketId: new Types.ObjectId(tenant.bucketId) }).select('_id').lean()).map((point) => point._id.toHexString());
+    (
+      await DataPointModel.find({ bucketId: new Types.ObjectId(tenant.bucketId) })
+        .select('_id')
+        .lean()
+    ).map((point) => point._id.toHexString());
 
   it('answers with the outcome of a write sent before the deadline passed', async () => {
     const started = Date.now();
@@ -31,12 +35,26 @@ describe('POST /api/data past REQUEST_TIMEOUT_MS', () => {
   });
 
   it('does the same for a batch with an Idempotency-Key, and a retry replays it', async () => {
-    const body = { bucketId: tenant.bucketId, dataPoints: [{ dataSourceId, values: { temperature: 1 } }, { dataSourceId, values: { temperature: 2 } }] };
+    const body = {
+      bucketId: tenant.bucketId,
+      dataPoints: [
+        { dataSourceId, values: { temperature: 1 } },
+        { dataSourceId, values: { temperature: 2 } },
+      ],
+    };
     const before = (await storedIds()).length;
-    const first = await app().http.post('/api/data/batch').set('X-API-Key', tenant.writeKey).set('Idempotency-Key', 'slow-batch').send(body);
+    const first = await app()
+      .http.post('/api/data/batch')
+      .set('X-API-Key', tenant.writeKey)
+      .set('Idempotency-Key', 'slow-batch')
+      .send(body);
     expect(first.status).toBe(201);
     expect(first.body.inserted).toBe(2);
-    const retry = await app().http.post('/api/data/batch').set('X-API-Key', tenant.writeKey).set('Idempotency-Key', 'slow-batch').send(body);
+    const retry = await app()
+      .http.post('/api/data/batch')
+      .set('X-API-Key', tenant.writeKey)
+      .set('Idempotency-Key', 'slow-batch')
+      .send(body);
     expect(retry.status).toBe(201);
     expect((await storedIds()).length).toBe(before + 2);
   });

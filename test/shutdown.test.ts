@@ -10,7 +10,10 @@ describe('SIGTERM during ingest', () => {
     const bucketId = created.bucket._id as string;
     const { body: key } = await callServer(server, 'POST', `/api/buckets/${bucketId}/keys`, adminKey, { name: 'w', type: 'write' });
     const writeKey = key.apiKey.key as string;
-    const { body: source } = await callServer(server, 'POST', `/api/buckets/${bucketId}/sources`, writeKey, { name: 's', schema: { n: 'number' } });
+    const { body: source } = await callServer(server, 'POST', `/api/buckets/${bucketId}/sources`, writeKey, {
+      name: 's',
+      schema: { n: 'number' },
+    });
     const dataSourceId = source.dataSource._id as string;
 
     // A burst of single-point ingests (held in 20 ms group-commit windows), SIGTERM in the middle of it.

@@ -147,11 +147,7 @@ describe('POST /api/buckets/:bucketId/sources', () => {
       ['a field name starting with a digit', { schema: { '1abc': 'number' } }, [['body', 'schema', '1abc']]],
       ['an empty field name', { schema: { '': 'number' } }, [['body', 'schema', '']]],
       ['a 65-character field name', { schema: { ['a'.repeat(65)]: 'number' } }, [['body', 'schema', 'a'.repeat(65)]]],
-      [
-        '101 fields',
-        { schema: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`f${i}`, 'number'])) },
-        [['body', 'schema']],
-      ],
+      ['101 fields', { schema: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`f${i}`, 'number'])) }, [['body', 'schema']]],
       [
         'a field definition with an extra key',
         { schema: { temperature: { type: 'number', min: 0 } } },
@@ -165,12 +161,23 @@ describe('POST /api/buckets/:bucketId/sources', () => {
       ['a missing name', { name: undefined }, [['body', 'name']]],
       ['a blank name', { name: '   ' }, [['body', 'name']]],
       ['a 101-character name', { name: 'n'.repeat(101) }, [['body', 'name']]],
-      ['an unknown top-level field', { status: 'active', extra: 1 }, [['body', 'status'], ['body', 'extra']]],
+      [
+        'an unknown top-level field',
+        { status: 'active', extra: 1 },
+        [
+          ['body', 'status'],
+          ['body', 'extra'],
+        ],
+      ],
       ['a non-boolean downsampling', { downsampling: 'yes' }, [['body', 'downsampling']]],
       [
         'several problems at once, each listed',
         { name: '', schema: { $gt: 'number', ok: 'float' } },
-        [['body', 'name'], ['body', 'schema', '$gt'], ['body', 'schema', 'ok']],
+        [
+          ['body', 'name'],
+          ['body', 'schema', '$gt'],
+          ['body', 'schema', 'ok'],
+        ],
       ],
     ];
 
@@ -183,11 +190,7 @@ describe('POST /api/buckets/:bucketId/sources', () => {
     });
 
     const postRaw = (tenant: Tenant, json: string) =>
-      app()
-        .http.post(sourcesPath(tenant.bucketId))
-        .set('X-API-Key', tenant.writeKey)
-        .set('Content-Type', 'application/json')
-        .send(json);
+      app().http.post(sourcesPath(tenant.bucketId)).set('X-API-Key', tenant.writeKey).set('Content-Type', 'application/json').send(json);
 
     it('a __proto__ field name sent as raw JSON', async () => {
       const tenant = await createTenant(app());
@@ -285,7 +288,7 @@ describe('access to data sources', () => {
     expect(await storedSources(tenant.bucketId)).toHaveLength(0);
   });
 
-  it("a write or read key of another bucket gets 404 Bucket not found, and nothing changes", async () => {
+  it('a write or read key of another bucket gets 404 Bucket not found, and nothing changes', async () => {
     const tenant = await createTenant(app());
     const created = await createSource(tenant.adminKey, tenant.bucketId, { name: 'mine' });
     const before = await storedSource(created._id);
@@ -297,7 +300,10 @@ describe('access to data sources', () => {
       app().http.get(sourcesPath(tenant.bucketId)).set('X-API-Key', otherWrite.key),
       app().http.get(sourcesPath(tenant.bucketId)).set('X-API-Key', otherRead.key),
       app().http.get(sourcePath(tenant.bucketId, created._id)).set('X-API-Key', otherRead.key),
-      app().http.post(sourcesPath(tenant.bucketId)).set('X-API-Key', otherWrite.key).send({ name: 'x', schema: { a: 'number' } }),
+      app()
+        .http.post(sourcesPath(tenant.bucketId))
+        .set('X-API-Key', otherWrite.key)
+        .send({ name: 'x', schema: { a: 'number' } }),
       app().http.patch(sourcePath(tenant.bucketId, created._id)).set('X-API-Key', otherWrite.key).send({ name: 'stolen' }),
       app().http.delete(sourcePath(tenant.bucketId, created._id)).set('X-API-Key', otherWrite.key),
     ];
@@ -317,7 +323,10 @@ describe('access to data sources', () => {
     const attempts = [
       app().http.get(sourcesPath(tenant.bucketId)).set('X-API-Key', stranger.adminKey),
       app().http.get(sourcePath(tenant.bucketId, created._id)).set('X-API-Key', stranger.adminKey),
-      app().http.post(sourcesPath(tenant.bucketId)).set('X-API-Key', stranger.adminKey).send({ name: 'x', schema: { a: 'number' } }),
+      app()
+        .http.post(sourcesPath(tenant.bucketId))
+        .set('X-API-Key', stranger.adminKey)
+        .send({ name: 'x', schema: { a: 'number' } }),
       app().http.patch(sourcePath(tenant.bucketId, created._id)).set('X-API-Key', stranger.adminKey).send({ status: 'inactive' }),
       app().http.delete(sourcePath(tenant.bucketId, created._id)).set('X-API-Key', stranger.adminKey),
     ];
@@ -355,16 +364,19 @@ describe('GET /api/buckets/:bucketId/sources', () => {
 });
 
 describe('GET|PATCH|DELETE /api/buckets/:bucketId/sources/:sourceId', () => {
-  it.each([['get'], ['patch'], ['delete']] as const)('%s with a malformed sourceId answers 400 Invalid data source ID format', async (method) => {
-    const tenant = await createTenant(app());
-    const created = await createSource(tenant.writeKey, tenant.bucketId);
-    for (const badId of ['not-an-id', '123', `${created._id}0`, 'zzzzzzzzzzzzzzzzzzzzzzzz']) {
-      let req = app().http[method](sourcePath(tenant.bucketId, badId)).set('X-API-Key', tenant.writeKey);
-      if (method === 'patch') req = req.send({ description: 'x' });
-      expectError(await req, 400, 'Validation Error', 'Invalid data source ID format');
-    }
-    expect(await storedSource(created._id)).toMatchObject({ description: '', name: created.name });
-  });
+  it.each([['get'], ['patch'], ['delete']] as const)(
+    '%s with a malformed sourceId answers 400 Invalid data source ID format',
+    async (method) => {
+      const tenant = await createTenant(app());
+      const created = await createSource(tenant.writeKey, tenant.bucketId);
+      for (const badId of ['not-an-id', '123', `${created._id}0`, 'zzzzzzzzzzzzzzzzzzzzzzzz']) {
+        let req = app().http[method](sourcePath(tenant.bucketId, badId)).set('X-API-Key', tenant.writeKey);
+        if (method === 'patch') req = req.send({ description: 'x' });
+        expectError(await req, 400, 'Validation Error', 'Invalid data source ID format');
+      }
+      expect(await storedSource(created._id)).toMatchObject({ description: '', name: created.name });
+    },
+  );
 
   it.each([['get'], ['patch'], ['delete']] as const)(
     '%s with an unknown sourceId or a source of another bucket answers 404 Data source not found',

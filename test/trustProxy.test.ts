@@ -43,10 +43,7 @@ describe('per-IP limits behind one trusted proxy (TRUST_PROXY=1)', () => {
       let spoofed = randomAddress();
       while (leftmost.has(spoofed)) spoofed = randomAddress();
       leftmost.add(spoofed);
-      const res = await app()
-        .http.get('/api/buckets')
-        .set('X-API-Key', unknownKey('w'))
-        .set('X-Forwarded-For', `${spoofed}, 203.0.113.7`);
+      const res = await app().http.get('/api/buckets').set('X-API-Key', unknownKey('w')).set('X-Forwarded-For', `${spoofed}, 203.0.113.7`);
       statuses.push(res.status);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
@@ -54,15 +51,9 @@ describe('per-IP limits behind one trusted proxy (TRUST_PROXY=1)', () => {
 
   it('does not let a client spend a victim’s budget by naming the victim leftmost', async () => {
     for (let n = 0; n < 10; n += 1) {
-      await app()
-        .http.get('/api/buckets')
-        .set('X-API-Key', unknownKey('w'))
-        .set('X-Forwarded-For', '198.51.100.50, 203.0.113.66');
+      await app().http.get('/api/buckets').set('X-API-Key', unknownKey('w')).set('X-Forwarded-For', '198.51.100.50, 203.0.113.66');
     }
-    const victim = await app()
-      .http.get('/api/buckets')
-      .set('X-API-Key', unknownKey('w'))
-      .set('X-Forwarded-For', '198.51.100.50');
+    const victim = await app().http.get('/api/buckets').set('X-API-Key', unknownKey('w')).set('X-Forwarded-For', '198.51.100.50');
     expect(victim.status).toBe(401);
     expect(victim.body).toMatchObject({ error: 'Unauthorized' });
   });

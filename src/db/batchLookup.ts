@@ -6,10 +6,7 @@ export type BatchLookup<V> = (key: string) => Promise<V | null>;
  * cached: every lookup is answered by a read made after it was asked for, so a deleted
  * document is missing from the very next lookup.
  */
-export function createBatchLookup<V>(
-  fetchMany: (keys: string[]) => Promise<Map<string, V>>,
-  maxBatch = 1000,
-): BatchLookup<V> {
+export function createBatchLookup<V>(fetchMany: (keys: string[]) => Promise<Map<string, V>>, maxBatch = 1000): BatchLookup<V> {
   let waiting = new Map<string, { resolve: (value: V | null) => void; reject: (error: unknown) => void }[]>();
   let scheduled = false;
 

@@ -18,9 +18,7 @@ async function canReachDownloadHost(timeoutMs: number): Promise<boolean> {
  * offline start: a binary named by MONGOMS_SYSTEM_BINARY, or a download host that resolves.
  * Returns null when neither is available.
  */
-export async function tryStartMongod(
-  dbPath: string | undefined,
-): Promise<{ uri: string; stop: () => Promise<void> } | null> {
+export async function tryStartMongod(dbPath: string | undefined): Promise<{ uri: string; stop: () => Promise<void> } | null> {
   const hasSystemBinary = Boolean(process.env.MONGOMS_SYSTEM_BINARY);
   if (!hasSystemBinary && !(await canReachDownloadHost(1500))) return null;
   if (dbPath) mkdirSync(dbPath, { recursive: true });

@@ -49,7 +49,9 @@ const shortened = (segment: string | number) =>
 
 function boundedDetails(details: ValidationIssue[] | undefined) {
   if (!details) return {};
-  const shown = details.slice(0, maxDetails).map((issue) => ({ path: issue.path.map(shortened), message: String(shortened(issue.message)) }));
+  const shown = details
+    .slice(0, maxDetails)
+    .map((issue) => ({ path: issue.path.map(shortened), message: String(shortened(issue.message)) }));
   return { details: shown, ...(details.length > maxDetails ? { detailsOmitted: details.length - maxDetails } : {}) };
 }
 
@@ -65,7 +67,11 @@ export function createErrorHandler(logger: Logger, bodyLimitBytes: number): Erro
     const requestId = res.locals.requestId as string | undefined;
     if (mapped.status >= 500) {
       logger.error(
-        { requestId, code: domainError.code, err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) },
+        {
+          requestId,
+          code: domainError.code,
+          err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+        },
         'request failed',
       );
     }

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { defineRoute, type Route } from './route';
 import { httpErrorByCode } from './errorMapping';
 
-const toJsonSchema = (schema: z.ZodType) =>
-  z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
+const toJsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
 
 const errorBody = {
   type: 'object',

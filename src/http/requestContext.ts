@@ -11,8 +11,7 @@ const acceptableRequestId = /^[A-Za-z0-9._-]{1,128}$/;
  */
 const keyShaped = /dakkio_([a-z])_[0-9A-Za-z]*/gi;
 const longSecretRun = /[0-9A-Za-z]{32,}/g;
-export const redactPath = (path: string): string =>
-  path.replace(keyShaped, 'dakkio_$1_[redacted]').replace(longSecretRun, '[redacted]');
+export const redactPath = (path: string): string => path.replace(keyShaped, 'dakkio_$1_[redacted]').replace(longSecretRun, '[redacted]');
 
 /**
  * Gives every request an id (the caller's X-Request-Id when it is safe to echo), and logs

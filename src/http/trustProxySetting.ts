@@ -19,22 +19,20 @@ const parseList = (value: string): string[] =>
  * addresses, CIDRs or the names loopback, linklocal, uniquelocal, checked with the same
  * library Express uses so a typo fails at start, not at the first request.
  */
-export const trustProxySetting = z
-  .string()
-  .transform((value, ctx): TrustProxy => {
-    const text = value.trim().toLowerCase();
-    if (text === 'false' || text === '0') return false;
-    if (text === 'true') {
-      ctx.addIssue({ code: 'custom', message: refusal });
-      return z.NEVER;
-    }
-    if (/^\d+$/.test(text)) return Number(text);
-    const list = parseList(value);
-    try {
-      proxyAddr.compile(list);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `not a hop count or a list of addresses/CIDRs: ${(error as Error).message}` });
-      return z.NEVER;
-    }
-    return list;
-  });
+export const trustProxySetting = z.string().transform((value, ctx): TrustProxy => {
+  const text = value.trim().toLowerCase();
+  if (text === 'false' || text === '0') return false;
+  if (text === 'true') {
+    ctx.addIssue({ code: 'custom', message: refusal });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(text)) return Number(text);
+  const list = parseList(value);
+  try {
+    proxyAddr.compile(list);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not a hop count or a list of addresses/CIDRs: ${(error as Error).message}` });
+    return z.NEVER;
+  }
+  return list;
+});

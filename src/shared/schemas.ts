@@ -5,8 +5,7 @@ import { objectIdPattern } from './objectId';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/;
 
-export const objectIdParam = (label: string) =>
-  z.string().regex(objectIdPattern, `Invalid ${label} ID format`);
+export const objectIdParam = (label: string) => z.string().regex(objectIdPattern, `Invalid ${label} ID format`);
 
 export const objectIdString = z.string().regex(objectIdPattern, 'Must be a 24-character hex ObjectId');
 

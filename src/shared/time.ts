@@ -1,2 +1,1 @@
-export const toIso = (date: Date | null | undefined): string | null =>
-  date ? date.toISOString() : null;
+export const toIso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);

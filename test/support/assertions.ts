@@ -34,7 +34,8 @@ export const errorNames: Record<number, string> = {
 };
 
 const envelopeFields = ['error', 'message', 'details', 'requestId'];
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * What is wrong with an error answer's envelope `{ error, message, details?, requestId }`:
@@ -98,7 +99,10 @@ export function expectValidationError(res: Answer, paths: Path[]): void {
   const details = res.body.details as unknown;
   expect(Array.isArray(details)).toBe(true);
   for (const detail of details as unknown[]) expect(detail).toEqual({ path: expect.any(Array), message: expect.any(String) });
-  const sorted = paths.map((path) => JSON.stringify(path)).sort().map((path) => JSON.parse(path) as Path);
+  const sorted = paths
+    .map((path) => JSON.stringify(path))
+    .sort()
+    .map((path) => JSON.parse(path) as Path);
   expect(distinctPaths(details as { path: Path }[])).toEqual(sorted);
 }
 

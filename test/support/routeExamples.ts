@@ -93,7 +93,11 @@ const freshSource = async (w: ExampleWorld) => ({
 
 // Random-body building blocks shared by several routes.
 const bucketFields: Fields = {
-  name: fc.oneof({ weight: 4, arbitrary: uniqueNameText('bucket') }, { weight: 1, arbitrary: fc.constant('"same name"') }, { weight: 1, arbitrary: printable(100).map(quoted) }),
+  name: fc.oneof(
+    { weight: 4, arbitrary: uniqueNameText('bucket') },
+    { weight: 1, arbitrary: fc.constant('"same name"') },
+    { weight: 1, arbitrary: printable(100).map(quoted) },
+  ),
   description: optional(fc.string({ maxLength: 60 }).map(quoted)),
   retentionDays: optional(fc.oneof(fc.integer({ min: 1, max: 3650 }).map(String), fc.constantFrom('3650.0', '1e1'))),
 };
@@ -185,17 +189,28 @@ export const routeExamples: Record<string, RouteExample> = {
     }),
     freeText: ['values.label', 'metadata.site'],
     randomBody: (ids) =>
-      bodyFrom({ bucketId: quotedBucketId(ids), dataSourceId: quotedSourceId(ids), timestamp: optional(timeText), values: valuesText, metadata: optional(metadataText) }),
+      bodyFrom({
+        bucketId: quotedBucketId(ids),
+        dataSourceId: quotedSourceId(ids),
+        timestamp: optional(timeText),
+        values: valuesText,
+        metadata: optional(metadataText),
+      }),
     randomOverHttp: true,
   },
   'post /api/data/batch': {
     body: (f) => ({
       bucketId: f.bucketId,
-      dataPoints: [{ dataSourceId: f.sourceId, timestamp: f.timestamp, values: { temperature: 1, label: 'south' }, metadata: { site: 'south' } }],
+      dataPoints: [
+        { dataSourceId: f.sourceId, timestamp: f.timestamp, values: { temperature: 1, label: 'south' }, metadata: { site: 'south' } },
+      ],
     }),
     freeText: ['dataPoints.0.values.label', 'dataPoints.0.metadata.site'],
     randomBody: (ids) => {
-      const point = bodyFrom({ dataSourceId: quotedSourceId(ids), timestamp: optional(timeText), values: valuesText, metadata: optional(metadataText) }, 6);
+      const point = bodyFrom(
+        { dataSourceId: quotedSourceId(ids), timestamp: optional(timeText), values: valuesText, metadata: optional(metadataText) },
+        6,
+      );
       return bodyFrom({ bucketId: quotedBucketId(ids), dataPoints: arrayText(point, 1, 5) });
     },
     randomOverHttp: true,
@@ -253,7 +268,8 @@ export const routeExamples: Record<string, RouteExample> = {
       return { startTime: iso(now - 3 * hour), endTime: iso(now - hour) };
     },
     body: (f) => ({ bucketId: f.bucketId, dataSourceId: f.sourceId, startTime: f.startTime, endTime: f.endTime }),
-    randomBody: (ids) => bodyFrom({ bucketId: quotedBucketId(ids), dataSourceId: optional(quotedSourceId(ids)), startTime: timeText, endTime: timeText }),
+    randomBody: (ids) =>
+      bodyFrom({ bucketId: quotedBucketId(ids), dataSourceId: optional(quotedSourceId(ids)), startTime: timeText, endTime: timeText }),
     randomOverHttp: true,
   },
   'get /api/keys': {},
@@ -303,7 +319,8 @@ export function registryProblems(): string[] {
       problems.push(`"${id}" has no entry`);
       continue;
     }
-    if (hasBody(route) && (!example.body || !example.randomBody)) problems.push(`"${id}" takes a body: its entry needs body and randomBody`);
+    if (hasBody(route) && (!example.body || !example.randomBody))
+      problems.push(`"${id}" takes a body: its entry needs body and randomBody`);
     if (!hasBody(route) && (example.body || example.randomBody)) problems.push(`"${id}" takes no body, yet its entry has one`);
     for (const param of paramsOf(route)) {
       if (!pathParams[param]) problems.push(`"${id}": path parameter :${param} is not in pathParams`);
@@ -325,7 +342,8 @@ export function expectRegistryCoversRouteTable(): void {
 /** The route's entry; throws with what to do when there is none. */
 export function exampleFor(route: Route): RouteExample {
   const example = routeExamples[routeId(route)];
-  if (!example) throw new Error(`No example for "${routeId(route)}": every route of src/http/routeTable.ts needs an entry in ${registryFile}`);
+  if (!example)
+    throw new Error(`No example for "${routeId(route)}": every route of src/http/routeTable.ts needs an entry in ${registryFile}`);
   return example;
 }
 

@@ -54,7 +54,12 @@ export async function createTenant(app: TestApp): Promise<Tenant> {
 }
 
 /** A data source made through HTTP with `key` (admin or write) in the bucket; returns its id. */
-export async function createDataSource(app: TestApp, key: string, bucketId: string, schema: object = { temperature: 'number' }): Promise<string> {
+export async function createDataSource(
+  app: TestApp,
+  key: string,
+  bucketId: string,
+  schema: object = { temperature: 'number' },
+): Promise<string> {
   const res = await app.http
     .post(`/api/buckets/${bucketId}/sources`)
     .set('X-API-Key', key)

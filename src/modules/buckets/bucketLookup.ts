@@ -5,6 +5,8 @@ import { BucketModel, type BucketRecord } from './model';
 /** Buckets by hex id, read fresh per request but in one query per moment under load. */
 export const createBucketLookup = (maxTimeMS: number): BatchLookup<BucketRecord> =>
   createBatchLookup(async (ids) => {
-    const buckets = await BucketModel.collection.find<BucketRecord>({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }, { maxTimeMS }).toArray();
+    const buckets = await BucketModel.collection
+      .find<BucketRecord>({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }, { maxTimeMS })
+      .toArray();
     return new Map(buckets.map((bucket) => [bucket._id.toHexString(), bucket]));
   });

@@ -7,9 +7,7 @@ import { idempotencyRecords, idempotencyWindowMs } from './model';
 /** A claim older than this is taken to belong to a request that died; a retry may take it over. */
 const abandonedClaimMs = 30_000;
 
-export type Claim =
-  | { kind: 'claimed'; generation: string; resuming: boolean }
-  | { kind: 'replay'; response: unknown };
+export type Claim = { kind: 'claimed'; generation: string; resuming: boolean } | { kind: 'replay'; response: unknown };
 
 /**
  * Claims an Idempotency-Key for one request. Only _id uniqueness is relied on (the embedded

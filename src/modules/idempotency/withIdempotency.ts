@@ -50,10 +50,11 @@ export async function writeIdempotently<D, T>(request: IdempotentWrite<D, T>): P
   try {
     const stored = claim.resuming ? await request.writer.storedAmong(ids) : new Set<string>();
     const missing = documents.filter((document) => !stored.has(document._id.toHexString()));
-    if (missing.length > 0) await request.writer.write(missing).catch(async (error: unknown) => {
-      // The embedded database reports every insert failure as a duplicate key: check presence instead.
-      if ((await request.writer.storedAmong(ids)).size !== ids.length) throw error;
-    });
+    if (missing.length > 0)
+      await request.writer.write(missing).catch(async (error: unknown) => {
+        // The embedded database reports every insert failure as a duplicate key: check presence instead.
+        if ((await request.writer.storedAmong(ids)).size !== ids.length) throw error;
+      });
   } catch (error) {
     await releaseClaim(recordId);
     throw error;

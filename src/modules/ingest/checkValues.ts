@@ -35,7 +35,10 @@ export function checkValues(
     if (!definition) {
       issues.push({ path: [...pathPrefix, field], message: `Unknown field "${field}" for this data source` });
     } else if (!matchesType(value, definition)) {
-      issues.push({ path: [...pathPrefix, field], message: `Expected ${definition.type === 'number' ? 'a finite number' : `a ${definition.type}`}` });
+      issues.push({
+        path: [...pathPrefix, field],
+        message: `Expected ${definition.type === 'number' ? 'a finite number' : `a ${definition.type}`}`,
+      });
     } else if (typeof value === 'number' && Math.abs(value) > maxMagnitude) {
       issues.push({ path: [...pathPrefix, field], message: 'Must be between -1e300 and 1e300' });
     }

@@ -14,13 +14,9 @@ export const timestampField = isoDateTime
   .refine((date) => date.getTime() <= Date.now() + maxFutureMs, 'Timestamp must not be more than 1 hour in the future');
 
 /** Checked against the data source's schema in the service; here only the shape. */
-export const valuesField = z
-  .record(z.string(), z.unknown())
-  .refine((values) => Object.keys(values).length > 0, 'Give at least one value');
+export const valuesField = z.record(z.string(), z.unknown()).refine((values) => Object.keys(values).length > 0, 'Give at least one value');
 
-export const metadataField = z
-  .record(safeKey, scalar)
-  .refine((metadata) => Object.keys(metadata).length <= 32, 'At most 32 metadata keys');
+export const metadataField = z.record(safeKey, scalar).refine((metadata) => Object.keys(metadata).length <= 32, 'At most 32 metadata keys');
 
 const pointFields = {
   dataSourceId: objectIdString,

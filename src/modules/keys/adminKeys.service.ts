@@ -19,10 +19,7 @@ export async function createAdminKey(
   if (existing >= settings.maxAdminKeys) {
     throw new DomainError('LIMIT_REACHED', `An organization may have at most ${settings.maxAdminKeys} admin keys`);
   }
-  return issueKey(
-    { organizationId: toObjectId(organizationId), bucketId: null, type: 'admin', ...input },
-    settings.bcryptRounds,
-  );
+  return issueKey({ organizationId: toObjectId(organizationId), bucketId: null, type: 'admin', ...input }, settings.bcryptRounds);
 }
 
 /**
@@ -33,8 +30,7 @@ export async function createAdminKey(
  */
 export async function deleteAdminKey(organizationId: string, keyId: string): Promise<ApiKeyRecord> {
   const orgId = toObjectId(organizationId);
-  const record = await ApiKeyModel.findOne({ _id: toObjectId(keyId), organizationId: orgId, type: 'admin' })
-    .lean<ApiKeyRecord>();
+  const record = await ApiKeyModel.findOne({ _id: toObjectId(keyId), organizationId: orgId, type: 'admin' }).lean<ApiKeyRecord>();
   if (!record) throw new DomainError('API_KEY_NOT_FOUND');
   const otherWorkingAdminKeys = await ApiKeyModel.countDocuments({
     organizationId: orgId,

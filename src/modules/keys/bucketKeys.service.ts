@@ -12,7 +12,11 @@ export interface NewBucketKey {
   scopes?: Scope[];
 }
 
-export async function createBucketKey(bucket: BucketRecord, input: NewBucketKey, settings: { bcryptRounds: number; maxKeysPerBucket: number }) {
+export async function createBucketKey(
+  bucket: BucketRecord,
+  input: NewBucketKey,
+  settings: { bcryptRounds: number; maxKeysPerBucket: number },
+) {
   const widened = scopesBeyondType(input.type, input.scopes ?? []);
   if (widened.length > 0) {
     throw new DomainError('VALIDATION_FAILED', 'Invalid request parameters', [
@@ -23,10 +27,7 @@ export async function createBucketKey(bucket: BucketRecord, input: NewBucketKey,
   if (existing >= settings.maxKeysPerBucket) {
     throw new DomainError('LIMIT_REACHED', `A bucket may have at most ${settings.maxKeysPerBucket} keys`);
   }
-  return issueKey(
-    { organizationId: bucket.organizationId, bucketId: bucket._id, ...input },
-    settings.bcryptRounds,
-  );
+  return issueKey({ organizationId: bucket.organizationId, bucketId: bucket._id, ...input }, settings.bcryptRounds);
 }
 
 export async function listBucketKeys(bucket: BucketRecord): Promise<ApiKeyRecord[]> {
@@ -49,12 +50,7 @@ export async function deleteBucketKey(bucket: BucketRecord, keyId: string): Prom
  * Issues a successor with the same name, type, scopes and expiry. The old key keeps
  * working for the grace period (its expiry is brought forward), or is deleted at once.
  */
-export async function rotateBucketKey(
-  bucket: BucketRecord,
-  keyId: string,
-  gracePeriodSeconds: number,
-  bcryptRounds: number,
-) {
+export async function rotateBucketKey(bucket: BucketRecord, keyId: string, gracePeriodSeconds: number, bcryptRounds: number) {
   const old = await findBucketKey(bucket, keyId);
   // A successor would inherit the expiry and be dead on arrival; an expired key is replaced by a new one.
   if (old.expiresAt && old.expiresAt.getTime() <= Date.now()) throw new DomainError('API_KEY_EXPIRED');

@@ -19,11 +19,14 @@ export type KeyRecord = Pick<
 export const createKeyLookup = (maxTimeMS: number): BatchLookup<KeyRecord> =>
   createBatchLookup(async (lookupHashes) => {
     const records = await ApiKeyModel.collection
-      .aggregate<Omit<KeyRecord, 'bucket'> & { bucket: BucketRecord[] }>([
-        { $match: { lookupHash: { $in: lookupHashes } } },
-        { $project: { organizationId: 1, bucketId: 1, type: 1, scopes: 1, expiresAt: 1, keyHash: 1, lookupHash: 1 } },
-        { $lookup: { from: collections.buckets, localField: 'bucketId', foreignField: '_id', as: 'bucket' } },
-      ], { maxTimeMS })
+      .aggregate<Omit<KeyRecord, 'bucket'> & { bucket: BucketRecord[] }>(
+        [
+          { $match: { lookupHash: { $in: lookupHashes } } },
+          { $project: { organizationId: 1, bucketId: 1, type: 1, scopes: 1, expiresAt: 1, keyHash: 1, lookupHash: 1 } },
+          { $lookup: { from: collections.buckets, localField: 'bucketId', foreignField: '_id', as: 'bucket' } },
+        ],
+        { maxTimeMS },
+      )
       .toArray();
     return new Map(records.map((record) => [record.lookupHash, { ...record, bucket: record.bucket[0] ?? null }]));
   });

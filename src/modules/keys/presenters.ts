@@ -4,9 +4,7 @@ import { defaultScopes, type KeyType, type Scope } from './scopes';
 import type { IssuedKey } from './issueKey';
 
 const effectiveScopes = (record: ApiKeyRecord): Scope[] =>
-  record.scopes && record.scopes.length > 0
-    ? (record.scopes as Scope[])
-    : [...defaultScopes[record.type as KeyType]];
+  record.scopes && record.scopes.length > 0 ? (record.scopes as Scope[]) : [...defaultScopes[record.type as KeyType]];
 
 /** The listing view: never the key, never a hash, only the prefix. */
 export const toListedKey = (record: ApiKeyRecord) => ({

@@ -70,12 +70,7 @@ export const keyRoutes = [
     request: { params: bucketKeyParams, body: rotateKeyBody },
     response: { status: 201, schema: rotatedKeyResponse, description: 'The successor key, in plaintext this once' },
     handler: async ({ bucket, params, body, deps }) => {
-      const { successor, previous } = await rotateBucketKey(
-        bucket,
-        params.keyId,
-        body.gracePeriodSeconds,
-        deps.config.BCRYPT_ROUNDS,
-      );
+      const { successor, previous } = await rotateBucketKey(bucket, params.keyId, body.gracePeriodSeconds, deps.config.BCRYPT_ROUNDS);
       return {
         message: 'API key rotated successfully',
         apiKey: toCreatedKey(successor),
@@ -103,7 +98,10 @@ export const keyRoutes = [
     handler: async ({ key, body, deps }) => ({
       message: created,
       apiKey: toCreatedKey(
-        await createAdminKey(key.organizationId, body, { bcryptRounds: deps.config.BCRYPT_ROUNDS, maxAdminKeys: deps.config.MAX_ADMIN_KEYS_PER_ORG }),
+        await createAdminKey(key.organizationId, body, {
+          bcryptRounds: deps.config.BCRYPT_ROUNDS,
+          maxAdminKeys: deps.config.MAX_ADMIN_KEYS_PER_ORG,
+        }),
       ),
     }),
   }),

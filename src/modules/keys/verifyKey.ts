@@ -31,7 +31,6 @@ export interface KeyVerifierOptions {
 
 export type KeyVerifier = (presented: string) => Promise<KeyVerification>;
 
-
 /**
  * Checks in a fixed order: format, existence (one indexed read, shared with the requests
  * of the same moment, so a deleted key fails on its next request on every instance),

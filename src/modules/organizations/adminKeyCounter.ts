@@ -12,10 +12,7 @@ export async function countAdminKeyAdded(organizationId: Types.ObjectId): Promis
 }
 
 /** Returns false when the removal would leave the organization without an admin key. */
-export async function reserveAdminKeyRemoval(
-  organizationId: Types.ObjectId,
-  countAdminKeys: () => Promise<number>,
-): Promise<boolean> {
+export async function reserveAdminKeyRemoval(organizationId: Types.ObjectId, countAdminKeys: () => Promise<number>): Promise<boolean> {
   const missing = await OrganizationModel.exists({ _id: organizationId, adminKeyCount: { $exists: false } });
   if (missing) {
     const counted = await countAdminKeys();

@@ -26,8 +26,7 @@ export async function bootstrapOrganization(options: BootstrapOptions): Promise<
   if (options.adminKey) {
     if (await ApiKeyModel.exists({ lookupHash: lookupHashOf(options.adminKey) })) return { action: 'none' };
     const organization =
-      (await OrganizationModel.findOne().sort({ createdAt: 1 }).lean()) ??
-      (await findOrCreateOrganization(options.organizationName));
+      (await OrganizationModel.findOne().sort({ createdAt: 1 }).lean()) ?? (await findOrCreateOrganization(options.organizationName));
     await issueKey(
       { organizationId: organization._id, bucketId: null, type: 'admin', name: 'Bootstrap admin key', plaintext: options.adminKey },
       options.bcryptRounds,

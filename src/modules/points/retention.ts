@@ -12,7 +12,10 @@ export const retentionCutoff = (retentionDays: number, now = Date.now()): Date =
 export async function deletePointsInBatches(filter: Record<string, unknown>, batchSize: number): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const batch = await DataPointModel.collection.find(filter, { projection: { _id: 1 } }).limit(batchSize).toArray();
+    const batch = await DataPointModel.collection
+      .find(filter, { projection: { _id: 1 } })
+      .limit(batchSize)
+      .toArray();
     if (batch.length === 0) break;
     deleted += (await DataPointModel.collection.deleteMany({ _id: { $in: batch.map((point) => point._id) } })).deletedCount;
     if (batch.length < batchSize) break;

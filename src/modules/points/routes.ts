@@ -8,7 +8,12 @@ export const pointRoutes = [
     path: '/api/data',
     summary: 'Delete the points of a time range',
     tag: 'Data',
-    access: { kind: 'key', scope: 'data:write', deniedMessage: 'Only Admin and Write keys can delete data', bucket: { from: 'body', field: 'bucketId' } },
+    access: {
+      kind: 'key',
+      scope: 'data:write',
+      deniedMessage: 'Only Admin and Write keys can delete data',
+      bucket: { from: 'body', field: 'bucketId' },
+    },
     request: { body: deleteRangeBody },
     response: { status: 200, schema: deleteRangeOut, description: 'How many points were deleted' },
     handler: async ({ bucket, body }) => ({ message: 'Data deleted successfully', deleted: await deleteRange(bucket, body) }),

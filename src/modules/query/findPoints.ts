@@ -48,7 +48,10 @@ export async function findPoints(request: FindRequest, limits: QueryLimits): Pro
 export async function summarizePoints(filter: Document, maxTimeMS: number): Promise<{ total: number; first?: Date; last?: Date }> {
   const [summary] = await withinQueryTime(maxTimeMS, (ms) =>
     DataPointModel.collection
-      .aggregate([{ $match: filter }, { $group: { _id: null, total: { $sum: 1 }, first: { $min: '$timestamp' }, last: { $max: '$timestamp' } } }], { maxTimeMS: ms })
+      .aggregate(
+        [{ $match: filter }, { $group: { _id: null, total: { $sum: 1 }, first: { $min: '$timestamp' }, last: { $max: '$timestamp' } } }],
+        { maxTimeMS: ms },
+      )
       .toArray(),
   );
   return summary ? { total: summary.total as number, first: summary.first as Date, last: summary.last as Date } : { total: 0 };

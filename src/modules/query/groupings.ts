@@ -28,7 +28,11 @@ const directAccumulator: Record<Exclude<Aggregation, 'first' | 'last'>, (path: s
  * One $group over the declared numeric fields. Field names are validated identifiers, so
  * they are safe in paths; `n<i>` counts numeric values so fields without any are left out.
  */
-export function groupByDeclaredFields(interval: Document | null, aggregation: Exclude<Aggregation, 'first' | 'last'>, fields: string[]): Grouping {
+export function groupByDeclaredFields(
+  interval: Document | null,
+  aggregation: Exclude<Aggregation, 'first' | 'last'>,
+  fields: string[],
+): Grouping {
   const accumulators: Document = {};
   fields.forEach((field, i) => {
     accumulators[`v${i}`] = directAccumulator[aggregation](`$values.${field}`);
@@ -61,7 +65,9 @@ export function groupByUnwoundFields(interval: Document | null, aggregation: 'fi
   return {
     stages: [
       { $sort: { timestamp: 1, _id: 1 } },
-      { $project: { dataSourceId: 1, timestamp: 1, field: { $concatArrays: [[{ k: pointCounter, v: 1 }], { $objectToArray: '$values' }] } } },
+      {
+        $project: { dataSourceId: 1, timestamp: 1, field: { $concatArrays: [[{ k: pointCounter, v: 1 }], { $objectToArray: '$values' }] } },
+      },
       { $unwind: '$field' },
       { $match: { 'field.v': { $type: 'number' }, 'field.k': { $in: [...fields, pointCounter] } } },
       {

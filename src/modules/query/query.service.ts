@@ -36,13 +36,21 @@ export async function queryPoints(bucket: BucketRecord, body: QueryBody, limits:
     const { rows, total } = await aggregatePoints({ filter, aggregation, groupBy: interval, numericFields, ...page }, limits);
     return {
       data: rows.map(toAggregatedPoint),
-      metadata: { count: rows.length, total, hasMore: filters.offset + rows.length < total, aggregation, groupBy: interval, downsamplingApplied },
+      metadata: {
+        count: rows.length,
+        total,
+        hasMore: filters.offset + rows.length < total,
+        aggregation,
+        groupBy: interval,
+        downsamplingApplied,
+      },
     };
   };
 
   if (explicitAggregation || groupBy) {
     if (groupBy) {
-      const range = filters.startTime && filters.endTime ? { start: filters.startTime, end: filters.endTime } : rangeOf(body, await summarize());
+      const range =
+        filters.startTime && filters.endTime ? { start: filters.startTime, end: filters.endTime } : rangeOf(body, await summarize());
       const intervals = range ? intervalCount(groupBy, range.start, range.end) : 0;
       if (intervals > limits.maxIntervals) throw tooManyIntervals(groupBy, intervals, limits.maxIntervals);
     }

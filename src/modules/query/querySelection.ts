@@ -38,7 +38,11 @@ export function pointFilter(bucket: BucketRecord, sources: SourceSettings[], bod
 /** Fields declared as numbers by any requested data source, narrowed to `fields` when given. */
 export function numericFieldsOf(sources: SourceSettings[], fields: string[] | undefined): string[] {
   const declared = new Set(
-    sources.flatMap((source) => Object.entries(source.schema).filter(([, definition]) => definition.type === 'number').map(([name]) => name)),
+    sources.flatMap((source) =>
+      Object.entries(source.schema)
+        .filter(([, definition]) => definition.type === 'number')
+        .map(([name]) => name),
+    ),
   );
   return [...declared].filter((name) => !fields || fields.includes(name)).sort();
 }

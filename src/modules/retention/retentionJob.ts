@@ -37,7 +37,10 @@ export async function enforceRetention(batchSize: number, now = Date.now()): Pro
   const buckets = await bucketsForRetention();
   let deleted = 0;
   for (const bucket of buckets) deleted += await deleteExpiredPoints(bucket._id, retentionCutoff(bucket.retentionDays, now), batchSize);
-  deleted += await deleteOrphanedPoints(buckets.map((bucket) => bucket._id), batchSize);
+  deleted += await deleteOrphanedPoints(
+    buckets.map((bucket) => bucket._id),
+    batchSize,
+  );
   await deleteExpiredIdempotencyRecords(now);
   return deleted;
 }

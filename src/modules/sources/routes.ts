@@ -13,7 +13,10 @@ import {
 import { createDataSource, deleteDataSource, findDataSource, listDataSources, updateDataSource } from './sources.service';
 
 const inPath = { from: 'params', field: 'bucketId' } as const;
-const limitsOf = ({ config }: AppDeps) => ({ maxSourcesPerBucket: config.MAX_SOURCES_PER_BUCKET, maxFieldsPerSource: config.MAX_FIELDS_PER_SOURCE });
+const limitsOf = ({ config }: AppDeps) => ({
+  maxSourcesPerBucket: config.MAX_SOURCES_PER_BUCKET,
+  maxFieldsPerSource: config.MAX_FIELDS_PER_SOURCE,
+});
 const readAccess = { kind: 'key', scope: 'sources:read', deniedMessage: 'Insufficient permissions', bucket: inPath } as const;
 const writeAccess = (operation: string) =>
   ({

@@ -18,10 +18,11 @@ const fieldDefinition = z.strictObject({
 export const fieldSchemaInput = z
   .record(fieldName, z.union([z.enum(fieldTypes), fieldDefinition]))
   .refine((fields) => Object.keys(fields).length >= 1, 'Declare at least one field')
-  .transform((fields): Record<string, FieldDefinition> =>
-    Object.fromEntries(
-      Object.entries(fields).map(([name, definition]) => [name, typeof definition === 'string' ? { type: definition } : definition]),
-    ),
+  .transform(
+    (fields): Record<string, FieldDefinition> =>
+      Object.fromEntries(
+        Object.entries(fields).map(([name, definition]) => [name, typeof definition === 'string' ? { type: definition } : definition]),
+      ),
   );
 
 const sourceType = z.string().trim().min(1).max(50);

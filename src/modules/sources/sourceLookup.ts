@@ -8,7 +8,10 @@ export type SourceSchema = Pick<DataSourceRecord, '_id' | 'bucketId' | 'schema' 
 export const createSourceLookup = (maxTimeMS: number): BatchLookup<SourceSchema> =>
   createBatchLookup(async (ids) => {
     const sources = await DataSourceModel.collection
-      .find<SourceSchema>({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }, { projection: { bucketId: 1, schema: 1, deletingAt: 1 }, maxTimeMS })
+      .find<SourceSchema>(
+        { _id: { $in: ids.map((id) => new Types.ObjectId(id)) } },
+        { projection: { bucketId: 1, schema: 1, deletingAt: 1 }, maxTimeMS },
+      )
       .toArray();
     return new Map(sources.map((source) => [source._id.toHexString(), source]));
   });

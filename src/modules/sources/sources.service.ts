@@ -91,6 +91,8 @@ export async function deleteDataSource(bucket: BucketRecord, sourceId: string) {
 
 /** Which of these data sources exist and are not being deleted. */
 export async function liveSourceIdsAmong(ids: Types.ObjectId[]): Promise<Types.ObjectId[]> {
-  const live = await DataSourceModel.find({ _id: { $in: ids }, deletingAt: null }).select('_id').lean();
+  const live = await DataSourceModel.find({ _id: { $in: ids }, deletingAt: null })
+    .select('_id')
+    .lean();
   return live.map((source) => source._id);
 }

@@ -81,8 +81,10 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
         if (groupPoints > 0 && groupPoints + points.length > options.maxPoints) flush();
         group.push({ points, resolve, reject });
         groupPoints += points.length;
+        // A full batch goes at once, without the cost of sizing it point by point.
+        if (groupPoints >= options.maxPoints) return flush();
         for (const point of points) groupBytes += approximateBytes(point);
-        if (groupPoints >= options.maxPoints || groupBytes >= options.maxBytes) flush();
+        if (groupBytes >= options.maxBytes) flush();
         else timer ??= setTimeout(flush, options.windowMs);
       }),
     drain: async () => {

@@ -1,48 +1,93 @@
-import { createServer } from 'node:net';
-import { pathToFileURL } from 'node:url';
+import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { CongoProcessMessage } from './embeddedCongoProcess';
 
-interface CongoServerInstance {
-  start(): Promise<void>;
-  stop(): Promise<void>;
+const startTimeoutMs = 30_000;
+const stopTimeoutMs = 3_000;
+
+/**
+ * The child's entry point next to this file: the compiled .js when running from dist, the
+ * .ts source (through ts-node, a devDependency) when this file is itself run from sources,
+ * as in the test suite's globalSetup under ts-jest.
+ */
+function childEntry(): { modulePath: string; execArgv: string[] } {
+  const fromSources = path.extname(__filename) === '.ts';
+  return fromSources
+    ? {
+        modulePath: path.join(__dirname, 'embeddedCongoProcess.ts'),
+        execArgv: ['--require', require.resolve('ts-node/register/transpile-only')],
+      }
+    : { modulePath: path.join(__dirname, 'embeddedCongoProcess.js'), execArgv: [] };
 }
 
-type CongoModule = {
-  CongoServer: new (options: { host: string; port: number; storage: 'memory' }) => CongoServerInstance;
-};
+/** The data is gone with the process, so the server cannot go on: say so and exit. */
+function exitOnUnexpectedEnd(socketDir: string, code: number | null, signal: NodeJS.Signals | null): void {
+  // A child killed outright could not remove its directory itself.
+  rmSync(socketDir, { recursive: true, force: true });
+  process.stderr.write(
+    `embedded database process ended unexpectedly (${signal ?? `exit code ${code}`}); its in-memory data is lost, exiting\n`,
+  );
+  process.exit(1);
+}
 
-// TypeScript compiles import() to require() under CommonJS; this keeps a real dynamic
-// import, which the ESM-only CongoDB module needs.
-const importEsm = new Function('specifier', 'return import(specifier)') as (
-  specifier: string,
-) => Promise<unknown>;
-
-/** CongoDB reports port 0 literally instead of the port it got, so pick one first. */
-async function findFreePort(): Promise<number> {
+function waitUntilReady(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`embedded database did not start within ${startTimeoutMs} ms`));
+    }, startTimeoutMs);
+    child.on('message', (message: CongoProcessMessage) => {
+      clearTimeout(timer);
+      if (message.type === 'ready') resolve(message.socketPath);
+      else reject(new Error(`embedded database failed to start: ${message.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`embedded database exited during start (${signal ?? `exit code ${code}`})`));
     });
   });
 }
 
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  // Closing the IPC channel is the stop signal, the same one the child gets when this process
+  // dies; the child ignores signals other than SIGKILL.
+  if (child.connected) child.disconnect();
+  else child.kill('SIGKILL');
+  const killer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
+  await exited;
+  clearTimeout(killer);
+}
+
 /**
- * Memory storage only: CongoDB's 'file' storage writes documents as plain JSON and reads
- * ObjectId and Date fields back as strings, so queries by bucketId or time silently
- * match nothing after a restart (scripts/probe-embedded-file-storage.mjs shows it).
+ * CongoDB in memory, in a child process of its own on a Unix socket in a 0700 directory
+ * (see embeddedCongoProcess.ts for why). The child stops with this process, however it ends.
  */
-export async function startCongo(): Promise<{ uri: string; stop: () => Promise<void> }> {
-  // Deep path: the package root pulls in unrelated noisy modules and takes ~1.5 s.
-  const modulePath = require.resolve('@push.rocks/smartmongo/dist_ts/congodb/index.js');
-  const { CongoServer } = (await importEsm(pathToFileURL(modulePath).href)) as CongoModule;
-  const port = await findFreePort();
-  const server = new CongoServer({ host: '127.0.0.1', port, storage: 'memory' });
-  await server.start();
-  // CongoDB answers the driver's streaming (exhaust) heartbeats wrongly: the driver reports
-  // "Server ended moreToCome unexpectedly", clears its pool and stalls operations ~500 ms.
-  // Polling heartbeats avoid that; the option travels in the URI to every client.
-  return { uri: `mongodb://127.0.0.1:${port}/?serverMonitoringMode=poll`, stop: () => server.stop() };
+export async function startCongo(): Promise<{ uri: string; pid: number; stop: () => Promise<void> }> {
+  const { modulePath, execArgv } = childEntry();
+  const child = fork(modulePath, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const socketPath = await waitUntilReady(child);
+  const socketDir = path.dirname(socketPath);
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (!stopping) exitOnUnexpectedEnd(socketDir, code, signal);
+  });
+  // The database alone never keeps this process alive; when this process ends, so does the child.
+  child.unref();
+  child.channel?.unref();
+  return {
+    // CongoDB answers the driver's streaming (exhaust) heartbeats wrongly: the driver reports
+    // "Server ended moreToCome unexpectedly", clears its pool and stalls operations ~500 ms.
+    // Polling heartbeats avoid that; the option travels in the URI to every client.
+    uri: `mongodb://${encodeURIComponent(socketPath)}/?serverMonitoringMode=poll`,
+    pid: child.pid!,
+    stop: async () => {
+      stopping = true;
+      await stopChild(child);
+      // The child removes its directory itself; this covers a child killed before it could.
+      rmSync(socketDir, { recursive: true, force: true });
+    },
+  };
 }

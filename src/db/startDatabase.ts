@@ -9,6 +9,8 @@ export interface DatabaseHandle {
   uri: string;
   /** Whether data outlives this process. */
   persistent: boolean;
+  /** The process the database runs in, when this module started one of its own that reports it. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export interface DatabaseChoice {
 /**
  * The one place that decides which database the server (and the test suite) talks to:
  * MONGODB_URI, else a real embedded mongod, else the pure-TypeScript CongoDB fallback.
+ * Either embedded database runs in a child process, never in the caller's event loop.
  */
 export async function startDatabase(choice: DatabaseChoice): Promise<DatabaseHandle> {
   if (choice.mongodbUri) {

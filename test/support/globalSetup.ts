@@ -6,7 +6,8 @@ declare global {
 
 /**
  * Starts the same database `npm start` would (MONGODB_URI, else a real embedded mongod,
- * else CongoDB) once, in Jest's parent process, and hands its URI to the test files.
+ * else CongoDB in a child process on a Unix socket) once, from Jest's parent process, and
+ * hands its URI to the test files. Run by ts-jest, so CongoDB's child runs from its .ts source.
  */
 export default async function globalSetup(): Promise<void> {
   const database = await startDatabase({ mongodbUri: process.env.MONGODB_URI });

@@ -1,9 +1,11 @@
 import mongoose, { Types } from 'mongoose';
 import { connectMongoose } from '../src/db/connectMongoose';
+import { startDatabase } from '../src/db/startDatabase';
 import { generateKey } from '../src/modules/keys/keyFormat';
 import { DataPointModel } from '../src/modules/points/model';
 import { seedTenant } from './bench/fixtures';
-import { aggregationLatency, authLatency, batchIngestRatio, singleIngestRatio } from './bench/measurements';
+import { healthDuringHeavyQueries } from './bench/healthDuringQueries';
+import { aggregationLatency, authLatency, batchIngestRatio, seconds, singleIngestRatio } from './bench/measurements';
 import { cpuSeconds, peakRssMb, startChild } from './bench/processes';
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -16,17 +18,24 @@ function benchDatabaseUri(serverUri: string): string {
 }
 
 /**
- * `npm run bench`: starts the database (MONGODB_URI, else the embedded one) and the server
- * as separate processes, seeds a tenant, and measures A-D side by side in this one run.
+ * `npm run bench`: starts the database (MONGODB_URI, else the embedded one, in a process of
+ * its own exactly as the server starts it) and the server as a separate process, seeds a
+ * tenant, and measures A-E side by side in this one run.
  */
 async function main(): Promise<void> {
-  const database = await startChild('scripts/bench/databaseProcess.js', {}, /^(\{.*\})$/m);
-  const { uri, kind } = JSON.parse(database.match[1]!) as { uri: string; kind: string };
-  const dbUri = benchDatabaseUri(uri);
+  const database = await startDatabase({ mongodbUri: process.env.MONGODB_URI });
+  const dbUri = benchDatabaseUri(database.uri);
   const adminKey = generateKey('admin');
   const server = await startChild(
     'src/main.js',
-    { MONGODB_URI: dbUri, PORT: '0', HOST: '127.0.0.1', DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey, RATE_LIMIT_PER_KEY: '1000000000', RATE_LIMIT_PER_IP: '1000000000' },
+    {
+      MONGODB_URI: dbUri,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey,
+      RATE_LIMIT_PER_KEY: '1000000000',
+      RATE_LIMIT_PER_IP: '1000000000',
+    },
     /"port":(\d+).*dakkio-server listening/,
   );
   const bare = await startChild('scripts/bench/bareServer.js', {}, /listening (\d+)/);
@@ -34,16 +43,21 @@ async function main(): Promise<void> {
   try {
     await connectMongoose({ uri: dbUri, serverSelectionTimeoutMS: 5000 });
     const seed = await seedTenant(baseUrl, adminKey);
-    process.stdout.write(`bench: database ${kind}, server pid ${server.child.pid}\n`);
+    process.stdout.write(`bench: database ${database.kind} (pid ${database.pid ?? 'none of ours'}), server pid ${server.child.pid}\n`);
 
     const c = await authLatency(seed);
     process.stdout.write(`C auth: p50 ${c.authed.p50} ms vs ${c.open.p50} ms without, p99 ${c.authed.p99} vs ${c.open.p99}\n`);
-    const cpuBefore = [server.child.pid!, database.child.pid!].map(cpuSeconds);
+    const databaseCpuSeconds = () => (database.pid ? cpuSeconds(database.pid) : Number.NaN);
+    const cpuBefore = [cpuSeconds(server.child.pid!), databaseCpuSeconds()];
     const b = await singleIngestRatio(baseUrl, `http://127.0.0.1:${bare.match[1]}/`, seed);
-    const [serverCpu, databaseCpu] = [server.child.pid!, database.child.pid!].map((pid, i) => round(cpuSeconds(pid) - cpuBefore[i]!, 1));
-    process.stdout.write(`B single ingest: ${round(b.ingestPerSecond, 0)} req/s vs bare Express ${round(b.barePerSecond, 0)} req/s (CPU s: server ${serverCpu}, database ${databaseCpu})\n`);
+    const [serverCpu, databaseCpu] = [cpuSeconds(server.child.pid!), databaseCpuSeconds()].map((now, i) => round(now - cpuBefore[i]!, 1));
+    process.stdout.write(
+      `B single ingest: ${round(b.ingestPerSecond, 0)} req/s vs bare Express ${round(b.barePerSecond, 0)} req/s (CPU s: server ${serverCpu}, database ${databaseCpu})\n`,
+    );
     const a = await batchIngestRatio(baseUrl, seed);
-    process.stdout.write(`A batch ingest: ${round(a.httpPointsPerSecond, 0)} points/s vs raw insertMany ${round(a.rawPointsPerSecond, 0)} points/s\n`);
+    process.stdout.write(
+      `A batch ingest: ${round(a.httpPointsPerSecond, 0)} points/s vs raw insertMany ${round(a.rawPointsPerSecond, 0)} points/s\n`,
+    );
 
     await DataPointModel.collection.deleteMany({ dataSourceId: new Types.ObjectId(seed.sourceId) });
     const secondSource = await fetch(`${baseUrl}/api/buckets/${seed.bucketId}/sources`, {
@@ -53,10 +67,14 @@ async function main(): Promise<void> {
     }).then((res) => res.json() as Promise<{ dataSource: { _id: string } }>);
     const d = await aggregationLatency(baseUrl, seed, secondSource.dataSource._id);
     process.stdout.write(`D aggregation over 100k points (avg by hour, 1 day): p50 ${round(d.p50, 1)} ms (${d.points} points stored)\n`);
+    const e = await healthDuringHeavyQueries(baseUrl, seed, { sourceId: secondSource.dataSource._id, ...d.range }, seconds);
+    process.stdout.write(
+      `E /health during count-by-minute queries over them: p50 ${round(e.p50, 1)} ms, p99 ${round(e.p99, 1)} ms, max ${round(e.max, 1)} ms (${e.calls} calls, ${e.queries} queries, query p50 ${round(e.queryP50, 0)} ms)\n`,
+    );
 
     const rss = peakRssMb(server.child.pid!);
     process.stdout.write(
-      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)}\n`,
+      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)} E=${round(e.p99, 1)}\n`,
     );
   } finally {
     await mongoose.connection.dropDatabase().catch(() => undefined);

@@ -21,9 +21,13 @@ async function call<T>(baseUrl: string, key: string, method: string, path: strin
 /** A bucket with write and read keys and one data source, made through the API. */
 export async function seedTenant(baseUrl: string, adminKey: string): Promise<Seed> {
   type Created = { _id: string; key: string };
-  const { bucket } = await call<{ bucket: Created }>(baseUrl, adminKey, 'POST', '/api/buckets', { name: `bench ${Date.now()}`, retentionDays: 3650 });
+  const { bucket } = await call<{ bucket: Created }>(baseUrl, adminKey, 'POST', '/api/buckets', {
+    name: `bench ${Date.now()}`,
+    retentionDays: 3650,
+  });
   const key = async (type: string) =>
-    (await call<{ apiKey: Created }>(baseUrl, adminKey, 'POST', `/api/buckets/${bucket._id}/keys`, { name: `bench ${type}`, type })).apiKey.key;
+    (await call<{ apiKey: Created }>(baseUrl, adminKey, 'POST', `/api/buckets/${bucket._id}/keys`, { name: `bench ${type}`, type })).apiKey
+      .key;
   const writeKey = await key('write');
   const readKey = await key('read');
   const { dataSource } = await call<{ dataSource: Created }>(baseUrl, writeKey, 'POST', `/api/buckets/${bucket._id}/sources`, {

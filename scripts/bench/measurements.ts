@@ -8,7 +8,8 @@ import { DataPointModel } from '../../src/modules/points/model';
 import { batchBody, pointBody, pointDocuments, rawInsert, type Seed } from './fixtures';
 import { runLoad } from './load';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+/** Length of each load phase. */
+export const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 
 /** A: batch ingest over HTTP vs the raw driver's insertMany, both 8-way concurrent, 1000 points a batch. */
 export async function batchIngestRatio(baseUrl: string, seed: Seed) {
@@ -46,7 +47,14 @@ export async function singleIngestRatio(baseUrl: string, bareUrl: string, seed: 
   const roundSeconds = Math.max(2, Math.round(seconds / rounds));
   let [ingestTotal, bareTotal] = [0, 0];
   for (let round = 0; round < rounds; round += 1) {
-    const ingest = await runLoad({ url: `${baseUrl}/api/data`, method: 'POST', connections: 64, seconds: roundSeconds, headers: { 'x-api-key': seed.writeKey }, body });
+    const ingest = await runLoad({
+      url: `${baseUrl}/api/data`,
+      method: 'POST',
+      connections: 64,
+      seconds: roundSeconds,
+      headers: { 'x-api-key': seed.writeKey },
+      body,
+    });
     if (ingest.non2xx > 0 || ingest.errors > 0) throw new Error(`single ingest failed: ${JSON.stringify(ingest)}`);
     const bare = await runLoad({ url: bareUrl, method: 'POST', connections: 64, seconds: roundSeconds, body });
     ingestTotal += ingest.requestsPerSecond;
@@ -102,11 +110,19 @@ export async function aggregationLatency(baseUrl: string, seed: Seed, sourceId: 
   const timings: number[] = [];
   for (let i = 0; i < 7; i += 1) {
     const started = performance.now();
-    const res = await fetch(`${baseUrl}/api/data/query`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': seed.readKey }, body });
+    const res = await fetch(`${baseUrl}/api/data/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': seed.readKey },
+      body,
+    });
     const result = (await res.json()) as { data: unknown[] };
     if (res.status !== 200 || result.data.length !== 24) throw new Error(`aggregation query failed: ${res.status}`);
     timings.push(performance.now() - started);
   }
   timings.sort((a, b) => a - b);
-  return { p50: timings[Math.floor(timings.length / 2)]!, points: await DataPointModel.collection.countDocuments({}) };
+  return {
+    p50: timings[Math.floor(timings.length / 2)]!,
+    points: await DataPointModel.collection.countDocuments({}),
+    range: { startTime: new Date(day), endTime: new Date(day + 86_400_000) },
+  };
 }

@@ -1,4 +1,10 @@
-import { callServer as call, freshDatabaseUri, startServerProcess, storedPointIdsThenDrop, type RunningServer } from './support/serverProcess';
+import {
+  callServer as call,
+  freshDatabaseUri,
+  startServerProcess,
+  storedPointIdsThenDrop,
+  type RunningServer,
+} from './support/serverProcess';
 import { startTcpProxy, type TcpProxy } from './support/tcpProxy';
 
 const adminKey = `dakkio_a_${'O'.repeat(40)}`;
@@ -9,8 +15,12 @@ describe('database outage between server and database', () => {
   let directUri: string;
   beforeAll(async () => {
     directUri = freshDatabaseUri('outage');
-    proxy = await startTcpProxy(Number(new URL(directUri).port));
+    const direct = new URL(directUri);
+    // The embedded test database listens on a Unix socket, named percent-encoded in the URI's host.
+    const socketPath = /%2F/i.test(direct.hostname) ? decodeURIComponent(direct.hostname) : null;
+    proxy = await startTcpProxy(socketPath ?? Number(direct.port));
     const viaProxy = new URL(directUri);
+    viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
     server = await startServerProcess({
       MONGODB_URI: viaProxy.toString(),
@@ -26,8 +36,10 @@ describe('database outage between server and database', () => {
 
   it('answers 503 with Retry-After while cut, recovers without a restart, and loses no acknowledged point', async () => {
     const bucketId = (await call(server, 'POST', '/api/buckets', adminKey, { name: 'outage' })).body.bucket._id as string;
-    const writeKey = (await call(server, 'POST', `/api/buckets/${bucketId}/keys`, adminKey, { name: 'w', type: 'write' })).body.apiKey.key as string;
-    const dataSourceId = (await call(server, 'POST', `/api/buckets/${bucketId}/sources`, writeKey, { name: 's', schema: { n: 'number' } })).body.dataSource._id as string;
+    const writeKey = (await call(server, 'POST', `/api/buckets/${bucketId}/keys`, adminKey, { name: 'w', type: 'write' })).body.apiKey
+      .key as string;
+    const dataSourceId = (await call(server, 'POST', `/api/buckets/${bucketId}/sources`, writeKey, { name: 's', schema: { n: 'number' } }))
+      .body.dataSource._id as string;
     const ingest = (n: number) => call(server, 'POST', '/api/data', writeKey, { bucketId, dataSourceId, values: { n } });
     const query = () => call(server, 'POST', '/api/data/query', writeKey, { bucketId, dataSourceId });
 

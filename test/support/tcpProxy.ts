@@ -9,11 +9,14 @@ export interface TcpProxy {
   close: () => Promise<void>;
 }
 
-/** A loopback TCP proxy a test can cut and restore, standing between a server and its database. */
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+/**
+ * A loopback TCP proxy a test can cut and restore, standing between a server and its database.
+ * The database is reached on a loopback TCP port, or on a Unix socket path (the embedded database).
+ */
+export async function startTcpProxy(target: number | string): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
+    const upstream = typeof target === 'number' ? net.connect(target, '127.0.0.1') : net.connect(target);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
@@ -27,7 +30,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   await listen(0);
   const port = (server.address() as net.AddressInfo).port;
   const stopListening = () => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-  const dropAll = () => sockets.forEach((socket) => socket.destroy());
+  const dropAll = () => {
+    for (const socket of sockets) socket.destroy();
+  };
   return {
     port,
     cut: async () => {

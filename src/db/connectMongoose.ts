@@ -1,4 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
+import { installEndedSocketGuard } from './endedSocketGuard';
 
 export interface ConnectOptions {
   uri: string;
@@ -13,6 +14,7 @@ export interface ConnectOptions {
 export async function connectMongoose(options: ConnectOptions): Promise<Connection> {
   mongoose.set('strictQuery', true);
   mongoose.set('bufferCommands', false);
+  installEndedSocketGuard();
   await mongoose.connect(options.uri, {
     dbName: options.dbName,
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS,

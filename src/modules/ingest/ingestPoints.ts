@@ -1,6 +1,6 @@
 import type { BatchLookup } from '../../db/batchLookup';
 import { DomainError } from '../../shared/errors';
-import { hashRequest, writeIdempotently } from '../idempotency/withIdempotency';
+import { hashRequest, writeIdempotently } from '../idempotency/writeIdempotently';
 import type { DataPointRecord } from '../points/model';
 import { storedPointIds } from '../points/pointStore';
 import type { SourceSchema } from '../sources/sourceLookup';

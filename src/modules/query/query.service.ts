@@ -9,10 +9,16 @@ import type { Aggregation, Interval, QueryBody } from './schemas';
 
 type Summary = Awaited<ReturnType<typeof summarizePoints>>;
 
-/** The range an interval grouping covers: the requested bounds, else the matching points' span. */
-function rangeOf(body: QueryBody, summary: Summary): { start: Date; end: Date } | null {
-  const start = body.filters.startTime ?? summary.first;
-  const end = body.filters.endTime ?? (summary.last ? new Date(summary.last.getTime() + 1) : undefined);
+/**
+ * The range an interval grouping covers: the requested bounds, else the matching points'
+ * span, which is read only when a bound is missing.
+ */
+async function rangeOf(body: QueryBody, summarize: () => Promise<Summary>): Promise<{ start: Date; end: Date } | null> {
+  const { startTime, endTime } = body.filters;
+  if (startTime && endTime) return { start: startTime, end: endTime };
+  const summary = await summarize();
+  const start = startTime ?? summary.first;
+  const end = endTime ?? (summary.last ? new Date(summary.last.getTime() + 1) : undefined);
   return start && end ? { start, end } : null;
 }
 
@@ -49,8 +55,7 @@ export async function queryPoints(bucket: BucketRecord, body: QueryBody, limits:
 
   if (explicitAggregation || groupBy) {
     if (groupBy) {
-      const range =
-        filters.startTime && filters.endTime ? { start: filters.startTime, end: filters.endTime } : rangeOf(body, await summarize());
+      const range = await rangeOf(body, summarize);
       const intervals = range ? intervalCount(groupBy, range.start, range.end) : 0;
       if (intervals > limits.maxIntervals) throw tooManyIntervals(groupBy, intervals, limits.maxIntervals);
     }
@@ -59,7 +64,7 @@ export async function queryPoints(bucket: BucketRecord, body: QueryBody, limits:
 
   const { total } = await summarize();
   const mayDownsample = sources.length > 0 && sources.every((source) => source.downsampling);
-  const range = rangeOf(body, await summarize());
+  const range = await rangeOf(body, summarize);
   if (mayDownsample && total > maxPointsBeforeDownsampling && range) {
     return aggregated('avg', downsamplingInterval(range.start, range.end), true);
   }

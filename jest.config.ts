@@ -2,6 +2,13 @@ import type { Config } from 'jest';
 
 const config: Config = {
   preset: 'ts-jest',
+  // request-filtering-agent ships only as an ES module. Node 20 require()s it, Jest's
+  // CommonJS runtime cannot, so Jest compiles that one package to CommonJS.
+  transform: {
+    '^.+\\.ts$': 'ts-jest',
+    '/node_modules/request-filtering-agent/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!request-filtering-agent/)'],
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],

@@ -6,7 +6,10 @@ const config: Config = {
   // CommonJS runtime cannot, so Jest compiles that one package to CommonJS.
   transform: {
     '^.+\\.ts$': 'ts-jest',
-    '/node_modules/request-filtering-agent/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true } }],
+    '/node_modules/request-filtering-agent/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true } },
+    ],
   },
   transformIgnorePatterns: ['/node_modules/(?!request-filtering-agent/)'],
   testEnvironment: 'node',

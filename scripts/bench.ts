@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import { connectMongoose } from '../src/db/connectMongoose';
 import { startDatabase } from '../src/db/startDatabase';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
       PORT: '0',
       HOST: '127.0.0.1',
       DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey,
+      WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
       RATE_LIMIT_PER_KEY: '1000000000',
       RATE_LIMIT_PER_IP: '1000000000',
     },

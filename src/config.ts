@@ -1,8 +1,23 @@
 import { z } from 'zod';
 import { trustProxySetting } from './http/trustProxySetting';
+import { parseSecretKey } from './modules/webhooks/secretBox';
+import { ipAllowList } from './modules/webhooks/ipAllowList';
 
 const adminKeyPattern = /^dakkio_a_[0-9A-Za-z]{40}$/;
 const count = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+const secondsList = z
+  .string()
+  .transform((text) => text.split(',').map((part) => Number(part.trim())))
+  .refine((list) => list.length >= 1 && list.length <= 20, 'must list 1 to 20 delays')
+  .refine(
+    (list) => list.every((seconds) => Number.isFinite(seconds) && seconds >= 0 && seconds <= 86_400),
+    'each delay is 0 to 86400 seconds',
+  );
+const secretKey = z
+  .string()
+  .transform((text) => parseSecretKey(text.trim()))
+  .refine((key) => key !== null, 'must be 32 random bytes as base64 or hex (openssl rand -base64 32)');
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -45,6 +60,18 @@ export const configSchema = z.object({
   MAX_FIELDS_PER_SOURCE: count(1, 100),
   MAX_KEYS_PER_BUCKET: count(1, 100),
   MAX_ADMIN_KEYS_PER_ORG: count(1, 100),
+  MAX_ALERT_RULES_PER_BUCKET: count(1, 100),
+  /** Encrypts webhook secrets at rest; the server requires it with MONGODB_URI (the embedded database makes its own). */
+  WEBHOOK_SECRET_KEY: secretKey.optional(),
+  WEBHOOK_ALLOW_HTTP: flag.default(false),
+  WEBHOOK_ALLOWED_IPS: ipAllowList.default([]),
+  WEBHOOK_RETRY_SCHEDULE: secondsList.default([0, 5, 300, 1800, 7200, 18000, 36000, 36000]),
+  WEBHOOK_TIMEOUT_MS: count(100, 15_000),
+  WEBHOOK_POLL_INTERVAL_MS: count(10, 1000),
+  WEBHOOK_CONCURRENCY: count(1, 10),
+  WEBHOOK_DELIVERY_RETENTION_DAYS: count(1, 30),
+  ALERT_SWEEP_INTERVAL_MS: count(10, 15_000),
+  ALERT_RULE_CACHE_MS: count(0, 1000),
 });
 
 export type Config = z.infer<typeof configSchema>;

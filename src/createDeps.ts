@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Config } from './config';
 import { pingDatabase } from './db/pingDatabase';
 import type { AppDeps } from './http/route';
@@ -9,9 +10,14 @@ import { createGroupCommitter } from './modules/ingest/groupCommit';
 import { createPointsCommittedBus } from './modules/ingest/pointsCommitted';
 import { createConcurrencyGate } from './modules/query/concurrencyGate';
 import { createSourceLookup } from './modules/sources/sourceLookup';
+import { createAlerting } from './modules/alerts/alerting';
+import { createSecretBox } from './modules/webhooks/secretBox';
+import { createWebhookSender } from './modules/webhooks/sendWebhook';
 
 export interface DepsOverrides {
   compare?: KeyVerifierOptions['compare'];
+  /** Seals webhook secrets when WEBHOOK_SECRET_KEY is not set (the embedded database's own key). */
+  webhookSecretKey?: Buffer;
 }
 
 export function createDeps(config: Config, logger: Logger, overrides: DepsOverrides = {}): AppDeps & { drainWrites: () => Promise<void> } {
@@ -19,6 +25,19 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     windowMs: config.GROUP_COMMIT_WINDOW_MS,
     maxPoints: config.GROUP_COMMIT_MAX_POINTS,
     maxBytes: config.GROUP_COMMIT_MAX_BYTES,
+  });
+  const pointsCommitted = createPointsCommittedBus(logger);
+  const alerting = createAlerting({
+    logger,
+    pointsCommitted,
+    secretBox: createSecretBox(config.WEBHOOK_SECRET_KEY ?? overrides.webhookSecretKey ?? randomBytes(32)),
+    send: createWebhookSender({ allowedIps: config.WEBHOOK_ALLOWED_IPS }),
+    retrySchedule: config.WEBHOOK_RETRY_SCHEDULE,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
+    concurrency: config.WEBHOOK_CONCURRENCY,
+    sweepIntervalMs: config.ALERT_SWEEP_INTERVAL_MS,
+    ruleCacheMs: config.ALERT_RULE_CACHE_MS,
   });
   return {
     config,
@@ -33,8 +52,9 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     loadBucket: createBucketLookup(config.QUERY_MAX_TIME_MS),
     loadSource: createSourceLookup(config.QUERY_MAX_TIME_MS),
     commitPoints: committer.commit,
-    pointsCommitted: createPointsCommittedBus(logger),
+    pointsCommitted,
     queryGate: createConcurrencyGate(config.QUERY_MAX_CONCURRENT_PER_KEY),
+    alerting,
     drainWrites: committer.drain,
   };
 }

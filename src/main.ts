@@ -8,11 +8,19 @@ import { startDatabase } from './db/startDatabase';
 import { createLogger } from './logger';
 import { bootstrapOrganization } from './modules/organizations/bootstrap';
 import { scheduleRetention } from './modules/retention/retentionJob';
+import { localSecretKey } from './modules/webhooks/localSecretKey';
 import { installGracefulShutdown } from './shutdown';
 
 function loadConfigOrExit(): Config {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    // Every instance must seal and open webhook secrets with the same key, so none may make its own.
+    if (config.MONGODB_URI && !config.WEBHOOK_SECRET_KEY) {
+      throw new ConfigError([
+        'WEBHOOK_SECRET_KEY: required with MONGODB_URI: 32 random bytes as base64 (openssl rand -base64 32), the same on every instance',
+      ]);
+    }
+    return config;
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -51,7 +59,9 @@ async function main(): Promise<void> {
   });
   if (bootstrap.action === 'ensured-given-key') logger.info('bootstrap admin key from DAKKIO_BOOTSTRAP_ADMIN_KEY installed');
 
-  const deps = createDeps(config, logger);
+  // The config requires WEBHOOK_SECRET_KEY with MONGODB_URI, so only the embedded database gets here.
+  const webhookSecretKey = config.WEBHOOK_SECRET_KEY ?? (await localSecretKey(database.persistent ? config.DATA_DIR : null));
+  const deps = createDeps(config, logger, { webhookSecretKey });
   const app = buildApp(deps);
   const server = app.listen(config.PORT, config.HOST, () => {
     const address = server.address();
@@ -59,7 +69,8 @@ async function main(): Promise<void> {
     logger.info({ port, host: config.HOST }, 'dakkio-server listening');
     if (bootstrap.action === 'created-organization') announceAdminKey(bootstrap.adminKey, port);
   });
-  const stopRetention = scheduleRetention(config.RETENTION_INTERVAL_MS, config.RETENTION_BATCH_SIZE, logger);
+  deps.alerting.start();
+  const stopRetention = scheduleRetention(config, logger);
   installGracefulShutdown({
     server,
     logger,
@@ -67,6 +78,7 @@ async function main(): Promise<void> {
     release: async () => {
       stopRetention();
       await deps.drainWrites();
+      await deps.alerting.stop();
       await mongoose.disconnect();
       await database.stop();
     },

@@ -87,6 +87,8 @@ describe('parseCondition', () => {
     it.each([
       ['temperature is greater than 30', threshold('temperature', 'gt', 30)],
       ['Temperature exceeds 30°C', threshold('temperature', 'gt', 30)],
+      ['temperature exceeds 1013 hPa', threshold('temperature', 'gt', 1013)],
+      ['temperature exceeds 12 m/s', threshold('temperature', 'gt', 12)],
       ['humidity drops below 20%', threshold('humidity', 'lt', 20)],
       ['temperature > 30 for 5 minutes', threshold('temperature', 'gt', 30, 300)],
       ['no readings for 1 hour', noData(3600)],
@@ -200,6 +202,9 @@ describe('parseCondition', () => {
       ['temperature > 30,5', "not ',5'"],
       ['temperature > 1.2.3', "not '.3'"],
       ['temperature > 0x10', "not 'x10'"],
+      ['temperature is below 5 $where', "expected a unit or 'for <duration>' after the number, not '$where'"],
+      ['temperature is below 5 .$[]', "not '.$[]'"],
+      ['temperature > 5 {"$gt":1}', "expected a unit or 'for <duration>' after the number"],
       [`temperature > ${'9'.repeat(400)}`, "the number after '>' is too large"],
       // after the number: one unit word, then only 'for <duration>'
       ['temperature > 30 degrees celsius', "expected 'for <duration>' or nothing after the unit, not 'celsius'"],

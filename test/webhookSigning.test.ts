@@ -111,6 +111,8 @@ describe('webhookUrlProblem', () => {
     ['ftp', 'ftp://hooks.example.com/', false, 'Webhook URL must use https'],
     ['ftp when http is allowed', 'ftp://hooks.example.com/', true, 'Webhook URL must use http or https'],
     ['javascript', 'javascript:alert(1)', false, 'Webhook URL must use https'],
+    ['a space', 'https://hooks.example.com/a b', false, 'Webhook URL must not contain spaces or control characters'],
+    ['a newline', 'https://hooks.example.com/\nx', false, 'Webhook URL must not contain spaces or control characters'],
     ['2049 characters', longUrl(2049), false, 'Webhook URL must be at most 2048 characters'],
     ['2048 characters', longUrl(2048), false, null],
     ['not a URL', 'not a url', false, 'Webhook URL must be a valid absolute URL'],

@@ -22,7 +22,12 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const path = new URL(request.url ?? '/', 'http://receiver').pathname;
-      received.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        method: request.method ?? '',
+        url: request.url ?? '',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       if (path === '/silent') return;
       if (path === '/fail') return void response.writeHead(500).end('boom');
       if (path === '/redirect') return void response.writeHead(302, { location: `http://127.0.0.1:${port}/elsewhere` }).end();
@@ -55,7 +60,7 @@ const post = (sender: WebhookSender, url: string, timeoutMs = 1000) => sender({ 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 describe('webhook sender', () => {
-  it('POSTs the exact body and the caller\'s headers, with a content-length', async () => {
+  it("POSTs the exact body and the caller's headers, with a content-length", async () => {
     const body = '{"type":"alert.test","data":{"unit":"°C"}}';
     const headers = {
       'content-type': 'application/json',
@@ -82,7 +87,10 @@ describe('webhook sender', () => {
   });
 
   it('does not follow redirects', async () => {
-    expect(await post(local, `http://127.0.0.1:${port}/redirect`)).toMatchObject({ statusCode: 302, error: 'Redirect not followed (HTTP 302)' });
+    expect(await post(local, `http://127.0.0.1:${port}/redirect`)).toMatchObject({
+      statusCode: 302,
+      error: 'Redirect not followed (HTTP 302)',
+    });
     await settle();
     expect(received.map((request) => request.url)).toEqual(['/redirect']);
   });
@@ -181,7 +189,9 @@ describe('webhook sender address filtering', () => {
       );
       expect(lookups).toBe(1);
       expect(connections).toBe(0);
-      expect(await post(createWebhookSender({ allowedIps: ['127.0.0.1'] }), `http://hooks.example:${port}/`)).toMatchObject({ statusCode: 204 });
+      expect(await post(createWebhookSender({ allowedIps: ['127.0.0.1'] }), `http://hooks.example:${port}/`)).toMatchObject({
+        statusCode: 204,
+      });
       expect(lookups).toBe(2);
       expect(received[0]?.headers.host).toBe(`hooks.example:${port}`);
     });

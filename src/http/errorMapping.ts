@@ -23,6 +23,8 @@ export const httpErrorByCode: Record<ErrorCode, HttpError> = {
   BUCKET_NOT_FOUND: { status: 404, error: 'Not Found', message: 'Bucket not found', exposeMessage: false },
   API_KEY_NOT_FOUND: { status: 404, error: 'Not Found', message: 'API key not found', exposeMessage: false },
   DATA_SOURCE_NOT_FOUND: { status: 404, error: 'Not Found', message: 'Data source not found', exposeMessage: false },
+  ALERT_RULE_NOT_FOUND: { status: 404, error: 'Not Found', message: 'Alert rule not found', exposeMessage: false },
+  DELIVERY_NOT_FOUND: { status: 404, error: 'Not Found', message: 'Delivery not found', exposeMessage: false },
   BUCKET_NAME_TAKEN: { status: 409, error: 'Conflict', message: 'A bucket with this name already exists', exposeMessage: false },
   DATA_SOURCE_NAME_TAKEN: {
     status: 409,

@@ -1,3 +1,4 @@
+import { serverVersion } from '../shared/version';
 import { z } from 'zod';
 import { defineRoute, type Route } from './route';
 import { httpErrorByCode } from './errorMapping';
@@ -82,7 +83,7 @@ export function buildOpenApiDocument(routes: readonly Route[]) {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'dakkio-server', version: '0.1.0', description: 'Time-series API for IoT sensors and dashboards' },
+    info: { title: 'dakkio-server', version: serverVersion, description: 'Time-series API for IoT sensors and dashboards' },
     components: {
       securitySchemes: {
         ApiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },

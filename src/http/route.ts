@@ -10,6 +10,7 @@ import type { SourceSchema } from '../modules/sources/sourceLookup';
 import type { DataPointRecord } from '../modules/points/model';
 import type { PointsCommittedBus } from '../modules/ingest/pointsCommitted';
 import type { ConcurrencyGate } from '../modules/query/concurrencyGate';
+import type { Alerting } from '../modules/alerts/alerting';
 
 export interface AppDeps {
   config: Config;
@@ -25,6 +26,7 @@ export interface AppDeps {
   pointsCommitted: PointsCommittedBus;
   /** Caps the queries one key runs at once in this process. */
   queryGate: ConcurrencyGate;
+  alerting: Alerting;
 }
 
 /** Where a bucket-scoped route names its bucket. */
@@ -78,7 +80,7 @@ export interface RouteSpec<
   /** Health checks for balancers and orchestrators are never rate-limited (api.md §8). */
   rateLimited?: false;
   request?: { params?: P; query?: Q; body?: B; headers?: H };
-  response: { status: 200 | 201; schema: R; description: string };
+  response: { status: 200 | 201 | 202; schema: R; description: string };
   handler: (ctx: RequestContext<A, Output<P>, Output<Q>, Output<B>, Output<H>>) => Promise<z.input<R>>;
 }
 
@@ -91,7 +93,7 @@ export interface Route {
   access: Access;
   rateLimited?: false;
   request: { params?: AnySchema; query?: AnySchema; body?: AnySchema; headers?: AnySchema };
-  response: { status: 200 | 201; schema: AnySchema; description: string };
+  response: { status: 200 | 201 | 202; schema: AnySchema; description: string };
   handler: (ctx: ErasedContext) => Promise<unknown>;
 }
 

@@ -1,3 +1,5 @@
+import { alertRoutes } from '../modules/alerts/routes';
+import { deliveryRoutes } from '../modules/alerts/deliveryRoutes';
 import { bucketRoutes } from '../modules/buckets/routes';
 import { keyRoutes } from '../modules/keys/routes';
 import { ingestRoutes } from '../modules/ingest/routes';
@@ -18,6 +20,8 @@ export const routeTable: readonly Route[] = [
   ...queryRoutes,
   ...pointRoutes,
   ...sourceRoutes,
+  ...alertRoutes,
+  ...deliveryRoutes,
   ...bucketRoutes,
   ...keyRoutes,
   ...serviceRoutes,

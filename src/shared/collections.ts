@@ -9,6 +9,8 @@ export const collections = {
   dataSources: 'datasources',
   dataPoints: 'datapoints',
   alertRules: 'alertrules',
+  webhookDeliveries: 'webhookdeliveries',
+  leases: 'leases',
   idempotencyKeys: 'idempotencykeys',
   rateLimits: 'ratelimits',
 } as const;

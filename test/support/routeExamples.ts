@@ -38,12 +38,34 @@ export interface ExampleWorld {
   tenant: Tenant;
   /** A data source of the tenant's bucket with schema { temperature: number, label: string, on: boolean }. */
   sourceId: string;
+  /** An alert rule on that source, and a delivery of it. */
+  alertId: string;
+  deliveryId: string;
+}
+
+/** Any address a delivery would connect to here is refused at once (no allow-list in these suites), so no attempt waits on the network. */
+const exampleWebhookUrl = 'https://127.0.0.1:9/hooks/dakkio';
+
+async function createAlertRule(app: TestApp, adminKey: string, bucketId: string, dataSourceId: string): Promise<string> {
+  const res = await app.http
+    .post('/api/alerts')
+    .set('X-API-Key', adminKey)
+    .send({ bucketId, dataSourceId, name: uniqueName('alert'), condition: 'temperature > 30', webhookUrl: exampleWebhookUrl })
+    .expect(201);
+  return res.body.alertRule._id as string;
+}
+
+async function queueTestDelivery(app: TestApp, adminKey: string, bucketId: string, alertId: string): Promise<string> {
+  const res = await app.http.post(`/api/buckets/${bucketId}/alerts/${alertId}/test`).set('X-API-Key', adminKey).expect(202);
+  return res.body.deliveryId as string;
 }
 
 export async function createExampleWorld(app: TestApp): Promise<ExampleWorld> {
   const tenant = await createTenant(app);
   const sourceId = await createDataSource(app, tenant.adminKey, tenant.bucketId, { temperature: 'number', label: 'string', on: 'boolean' });
-  return { app, tenant, sourceId };
+  const alertId = await createAlertRule(app, tenant.adminKey, tenant.bucketId, sourceId);
+  const deliveryId = await queueTestDelivery(app, tenant.adminKey, tenant.bucketId, alertId);
+  return { app, tenant, sourceId, alertId, deliveryId };
 }
 
 /** What an example request refers to; an entry's `prepare` makes fresh ones where a request consumes them. */
@@ -51,6 +73,8 @@ export interface Fixture {
   bucketId: string;
   sourceId: string;
   keyId: string;
+  alertId: string;
+  deliveryId: string;
   timestamp: string;
   startTime: string;
   endTime: string;
@@ -87,6 +111,9 @@ const freshBucket = async (w: ExampleWorld) => ({ bucketId: await createBucket(w
 const freshBucketKey = async (w: ExampleWorld) => ({
   keyId: (await createBucketKey(w.app, w.tenant.adminKey, w.tenant.bucketId, 'read')).id,
 });
+const freshAlert = async (w: ExampleWorld) => ({
+  alertId: await createAlertRule(w.app, w.tenant.adminKey, w.tenant.bucketId, w.sourceId),
+});
 const freshSource = async (w: ExampleWorld) => ({
   sourceId: await createDataSource(w.app, w.tenant.adminKey, w.tenant.bucketId, { temperature: 'number', label: 'string' }),
 });
@@ -111,6 +138,19 @@ const sourceFields: Fields = {
 const keyFields: Fields = {
   name: uniqueNameText('key'),
   expiresAt: optional(fc.constantFrom('"2999-01-01T00:00:00Z"', '"2000-01-01T00:00:00Z"')),
+};
+const alertFields: Fields = {
+  name: fc.oneof({ weight: 4, arbitrary: uniqueNameText('alert') }, { weight: 1, arbitrary: printable(100).map(quoted) }),
+  condition: fc.constantFrom(
+    '"temperature > 30"',
+    '"Temperature exceeds 30°C for 5 minutes"',
+    '"no data for 30 minutes"',
+    '"label > 3"',
+    '"temperature is warm"',
+    '""',
+  ),
+  webhookUrl: fc.constantFrom(`"${exampleWebhookUrl}"`, '"http://example.com/hook"', '"https://user:pw@example.com/"', '"not a url"'),
+  cooldownMinutes: optional(fc.oneof(fc.integer({ min: 0, max: 10_080 }).map(String), fc.constantFrom('0.5', '-1', '10081', '"5"'))),
 };
 const quotedBucketId = (ids: RandomIds) => ids.bucketId().map(quoted);
 const quotedSourceId = (ids: RandomIds) => ids.sourceId().map(quoted);
@@ -272,6 +312,43 @@ export const routeExamples: Record<string, RouteExample> = {
       bodyFrom({ bucketId: quotedBucketId(ids), dataSourceId: optional(quotedSourceId(ids)), startTime: timeText, endTime: timeText }),
     randomOverHttp: true,
   },
+  'post /api/alerts': {
+    body: (f) => ({
+      bucketId: f.bucketId,
+      dataSourceId: f.sourceId,
+      name: uniqueName('alert'),
+      condition: 'temperature exceeds 30°C for 5 minutes',
+      webhookUrl: exampleWebhookUrl,
+      cooldownMinutes: 5,
+    }),
+    freeText: ['name'],
+    randomBody: (ids) => bodyFrom({ bucketId: quotedBucketId(ids), dataSourceId: quotedSourceId(ids), ...alertFields }),
+    randomOverHttp: true,
+  },
+  'get /api/buckets/:bucketId/alerts': {},
+  'get /api/buckets/:bucketId/alerts/:alertId': {},
+  'patch /api/buckets/:bucketId/alerts/:alertId': {
+    prepare: freshAlert,
+    body: () => ({
+      name: uniqueName('renamed alert'),
+      condition: 'temperature is below 5',
+      webhookUrl: `${exampleWebhookUrl}/v2`,
+      cooldownMinutes: 10,
+      status: 'paused',
+    }),
+    freeText: ['name'],
+    randomBody: () => bodyFrom({ ...allOptional(alertFields), status: optional(fc.constantFrom('"active"', '"paused"', '"disabled"')) }),
+  },
+  'delete /api/buckets/:bucketId/alerts/:alertId': { prepare: freshAlert },
+  'post /api/buckets/:bucketId/alerts/:alertId/rotate-secret': {
+    prepare: freshAlert,
+    body: () => ({ gracePeriodSeconds: 60 }),
+    randomBody: () => bodyFrom({ gracePeriodSeconds: optional(fc.integer({ min: 0, max: 86_400 }).map(String)) }),
+  },
+  'post /api/buckets/:bucketId/alerts/:alertId/test': {},
+  'get /api/buckets/:bucketId/alerts/:alertId/deliveries': {},
+  'get /api/buckets/:bucketId/alerts/:alertId/deliveries/:deliveryId': {},
+  'post /api/buckets/:bucketId/alerts/:alertId/deliveries/:deliveryId/retry': {},
   'get /api/keys': {},
   'post /api/keys': {
     body: (f) => ({ name: 'hostile admin', expiresAt: f.future }),
@@ -301,8 +378,10 @@ export const takesIdempotencyKey = (route: Route) =>
   route.request.headers instanceof z.ZodObject && 'idempotency-key' in (route.request.headers.shape as object);
 
 /** What each path parameter names: the fixture field that fills it, and the word its "Invalid … ID format" message uses. */
-export const pathParams: Record<string, { fixture: 'bucketId' | 'sourceId' | 'keyId'; label: string }> = {
+export const pathParams: Record<string, { fixture: 'bucketId' | 'sourceId' | 'keyId' | 'alertId' | 'deliveryId'; label: string }> = {
   bucketId: { fixture: 'bucketId', label: 'bucket' },
+  alertId: { fixture: 'alertId', label: 'alert' },
+  deliveryId: { fixture: 'deliveryId', label: 'delivery' },
   sourceId: { fixture: 'sourceId', label: 'data source' },
   keyId: { fixture: 'keyId', label: 'key' },
 };
@@ -354,6 +433,8 @@ export function fixtureFor(w: ExampleWorld, prepared: Partial<Fixture> = {}): Fi
     bucketId: w.tenant.bucketId,
     sourceId: w.sourceId,
     keyId: w.tenant.readKeyId,
+    alertId: w.alertId,
+    deliveryId: w.deliveryId,
     timestamp: iso(now - 2 * hour),
     startTime: iso(now - 3 * hour),
     endTime: iso(now - hour),
@@ -367,6 +448,8 @@ export const placeholderFixture: Fixture = {
   bucketId: '0'.repeat(24),
   sourceId: '0'.repeat(24),
   keyId: '0'.repeat(24),
+  alertId: '0'.repeat(24),
+  deliveryId: '0'.repeat(24),
   timestamp: iso(0),
   startTime: iso(0),
   endTime: iso(1),

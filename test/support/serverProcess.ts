@@ -11,11 +11,14 @@ export interface RunningServer {
   stop: () => Promise<number | null>;
 }
 
+/** The key every server process of the test run shares, as the instances of one deployment would. */
+export const testWebhookSecretKey = Buffer.alloc(32, 7).toString('base64');
+
 /** Runs a built entry point (npm test builds first) the way a user runs it, with its own environment. */
 export function runBuilt(script: string, env: Record<string, string>, args: string[] = []): ChildProcess {
   return spawn(process.execPath, [path.join(root, 'dist', script), ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', BCRYPT_ROUNDS: '6', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', BCRYPT_ROUNDS: '6', WEBHOOK_SECRET_KEY: testWebhookSecretKey, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import mongoose from 'mongoose';
@@ -23,6 +24,9 @@ export interface TestApp {
   deps: AppDeps;
   close: () => Promise<void>;
 }
+
+/** One key per test process, as an instance would have: every app of a test file can open the others' secrets. */
+const webhookSecretKey = randomBytes(32);
 
 /** Test-only settings: a cheaper bcrypt cost keeps key-heavy suites fast; the algorithm is the same. */
 const testEnv = { LOG_LEVEL: 'info', BCRYPT_ROUNDS: '6' };
@@ -55,7 +59,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       compares += 1;
       return bcrypt.compare(plaintext, hash);
     },
+    webhookSecretKey,
   });
+  deps.alerting.start();
   const server: Server = await new Promise((resolve) => {
     const listening = buildApp(deps).listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -65,7 +71,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     logs,
     bcryptCompares: () => compares,
     deps,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.alerting.stop();
+    },
   };
 }
 

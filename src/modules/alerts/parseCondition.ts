@@ -43,6 +43,11 @@ const maxForSeconds = 30 * 86400;
 const expected =
   `expected '<field> <comparison> <number> [for <duration>]' or 'no data for <duration>'; ` +
   `comparisons: ${comparatorList.map(([phrase]) => phrase).join(', ')}`;
+/**
+ * A unit as people write one after a number: °C, %, percent, hPa, m/s, m³ (no digits, so
+ * '5e3' is not '5' in unit 'e3'), or the full stop ending a sentence.
+ */
+const unitPattern = /^(?:\.|[\p{L}°µ%‰][\p{L}°µ%‰/·.²³_-]*)$/u;
 const durationExpected = `expected a duration after 'for', such as '5 minutes' or '30s' (units: seconds, minutes, hours, days, or s, m, min, h, d)`;
 
 const fail = (message: string): { ok: false; message: string } => ({ ok: false, message });
@@ -90,7 +95,7 @@ export function parseCondition(text: string, numberFields: readonly string[]): C
   // What follows the number: an optional unit (one word, ignored), then optionally 'for <duration>'.
   const words = rest.slice(number.length).split(' ').filter(Boolean);
   if (words[0] !== undefined && words[0] !== 'for') {
-    if (/\d/.test(words[0])) return fail(`expected a unit or 'for <duration>' after the number, not ${quote(words[0])}`);
+    if (!unitPattern.test(words[0])) return fail(`expected a unit or 'for <duration>' after the number, not ${quote(words[0])}`);
     words.shift();
   }
   let forSeconds: number | undefined;

@@ -29,6 +29,7 @@ export async function deleteBucketWithResources(bucket: BucketRecord) {
   await BucketModel.updateOne({ _id: bucket._id }, { $set: { deletingAt: new Date() } });
   const apiKeys = (await ApiKeyModel.deleteMany({ bucketId: bucket._id })).deletedCount;
   const alertRules = await deleteIn(collections.alertRules, bucket._id);
+  await deleteIn(collections.webhookDeliveries, bucket._id);
   const dataPoints = await deleteIn(collections.dataPoints, bucket._id);
   const dataSources = await deleteIn(collections.dataSources, bucket._id);
   await BucketModel.deleteOne({ _id: bucket._id });

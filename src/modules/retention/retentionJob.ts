@@ -1,9 +1,11 @@
 import type { Types } from 'mongoose';
+import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import { bucketsForRetention } from '../buckets/buckets.service';
 import { deleteExpiredIdempotencyRecords } from '../idempotency/model';
 import { bucketIdsWithPoints, deleteExpiredPoints, deletePointsInBatches, retentionCutoff, sourceIdsWithPoints } from '../points/retention';
 import { liveSourceIdsAmong } from '../sources/sources.service';
+import { deleteOldDeliveries } from '../webhooks/deliveries.service';
 
 const hex = (id: Types.ObjectId) => id.toHexString();
 
@@ -45,17 +47,20 @@ export async function enforceRetention(batchSize: number, now = Date.now()): Pro
   return deleted;
 }
 
-/** Runs retention every `intervalMs`; returns a function that stops it. */
-export function scheduleRetention(intervalMs: number, batchSize: number, logger: Logger): () => void {
+type RetentionSettings = Pick<Config, 'RETENTION_INTERVAL_MS' | 'RETENTION_BATCH_SIZE' | 'WEBHOOK_DELIVERY_RETENTION_DAYS'>;
+
+/** Runs retention every RETENTION_INTERVAL_MS; returns a function that stops it. */
+export function scheduleRetention(config: RetentionSettings, logger: Logger): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    enforceRetention(batchSize)
+    enforceRetention(config.RETENTION_BATCH_SIZE)
       .then((deleted) => deleted > 0 && logger.info({ deleted }, 'retention removed expired and orphaned points'))
+      .then(() => deleteOldDeliveries(config.WEBHOOK_DELIVERY_RETENTION_DAYS))
       .catch((error: Error) => logger.warn({ err: error.message }, 'retention run failed'))
       .finally(() => (running = false));
-  }, intervalMs);
+  }, config.RETENTION_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -82,6 +82,10 @@ export async function updateDataSource(
 export async function deleteDataSource(bucket: BucketRecord, sourceId: string) {
   const source = await findDataSource(bucket, sourceId);
   await DataSourceModel.updateOne({ _id: source._id }, { $set: { deletingAt: new Date() } });
+  // Its alert rules go first, so none fires on the silence of a source being deleted.
+  for (const name of [collections.alertRules, collections.webhookDeliveries]) {
+    await mongoose.connection.collection(name).deleteMany({ bucketId: bucket._id, dataSourceId: source._id });
+  }
   const points = await mongoose.connection
     .collection(collections.dataPoints)
     .deleteMany({ bucketId: bucket._id, dataSourceId: source._id });
@@ -95,4 +99,10 @@ export async function liveSourceIdsAmong(ids: Types.ObjectId[]): Promise<Types.O
     .select('_id')
     .lean();
   return live.map((source) => source._id);
+}
+
+/** A data source's name, for messages about it (alert payloads); null once it is gone. */
+export async function dataSourceNameOf(id: Types.ObjectId): Promise<string | null> {
+  const source = await DataSourceModel.findById(id).select('name').lean();
+  return source?.name ?? null;
 }

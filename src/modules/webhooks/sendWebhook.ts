@@ -67,7 +67,8 @@ export function createWebhookSender(options: { allowedIps: readonly string[] }):
       let outgoing: http.ClientRequest;
       try {
         const target = { ...urlToHttpOptions(url), method: 'POST', headers };
-        outgoing = url.protocol === 'https:' ? https.request({ ...target, agent: httpsAgent }) : http.request({ ...target, agent: httpAgent });
+        outgoing =
+          url.protocol === 'https:' ? https.request({ ...target, agent: httpsAgent }) : http.request({ ...target, agent: httpAgent });
       } catch (error) {
         settle(null, describeError(error));
         return;
@@ -83,7 +84,12 @@ export function createWebhookSender(options: { allowedIps: readonly string[] }):
       });
       outgoing.on('response', (response) => {
         const status = response.statusCode ?? 0;
-        const error = status >= 200 && status < 300 ? null : status >= 300 && status < 400 ? `Redirect not followed (HTTP ${status})` : `HTTP ${status}`;
+        const error =
+          status >= 200 && status < 300
+            ? null
+            : status >= 300 && status < 400
+              ? `Redirect not followed (HTTP ${status})`
+              : `HTTP ${status}`;
         settle(status, error, parseRetryAfter(response.headers['retry-after']));
         let received = 0;
         response.on('data', (chunk: Buffer) => {

@@ -12,6 +12,9 @@ export function webhookUrlProblem(url: string, allowHttp: boolean): string | nul
   } catch {
     return 'Webhook URL must be a valid absolute URL';
   }
+  // The URL parser would quietly percent-encode these; a URL that needs them was mistyped.
+  if (/\s/.test(url) || [...url].some((char) => char < ' ' || char === '\x7f'))
+    return 'Webhook URL must not contain spaces or control characters';
   if (parsed.protocol !== 'https:' && !(allowHttp && parsed.protocol === 'http:')) {
     return allowHttp ? 'Webhook URL must use http or https' : 'Webhook URL must use https';
   }

@@ -1,0 +1,87 @@
+import type { Logger } from '../../logger';
+import type { PointsCommitted } from '../ingest/pointsCommitted';
+import type { DataPointRecord } from '../points/model';
+import { activeRule } from './ruleStore';
+import { commitEvaluation, type EvaluatedRule } from './commitEvaluation';
+import { evaluatePoints } from './evaluateRule';
+import type { RuleCache } from './ruleCache';
+
+export interface EvaluatorOptions {
+  cache: RuleCache;
+  logger: Logger;
+  /** Called after a transition put notifications in a rule's outbox. */
+  onNotificationsOwed: () => void;
+  /** Events waiting per data source before new ones are dropped (the database is not keeping up). */
+  maxQueuedPerSource?: number;
+}
+
+const attemptsOnConflict = 3;
+
+/**
+ * The alerting consumer of committed points. Work is serialized per data source, so one
+ * instance evaluates a source's points in the order they were committed, and a transition is
+ * written before the next points of that source are looked at.
+ */
+export function createAlertEvaluator({ cache, logger, onNotificationsOwed, maxQueuedPerSource = 10_000 }: EvaluatorOptions) {
+  const queues = new Map<string, { tail: Promise<void>; waiting: number }>();
+
+  async function evaluateRule(rule: EvaluatedRule, points: readonly DataPointRecord[]): Promise<void> {
+    let current: EvaluatedRule | null = rule;
+    for (let attempt = 0; current && attempt < attemptsOnConflict; attempt += 1) {
+      const now = new Date();
+      const evaluation = evaluatePoints(current, points, now);
+      if (!evaluation.changed) {
+        cache.remember(current._id, current.dataSourceId.toHexString(), { ...current, lastPointAt: evaluation.next.lastPointAt });
+        return;
+      }
+      const written = await commitEvaluation(current, evaluation, now);
+      if (written) {
+        cache.remember(written._id, written.dataSourceId.toHexString(), { ...written, lastPointAt: evaluation.next.lastPointAt });
+        if (evaluation.events.length > 0) onNotificationsOwed();
+        return;
+      }
+      // Another instance moved the rule first (or it was paused or deleted): start from its state.
+      const fresh: EvaluatedRule | null = await activeRule(current._id);
+      cache.remember(current._id, current.dataSourceId.toHexString(), fresh);
+      current = fresh;
+    }
+  }
+
+  async function evaluateSource(sourceId: string, points: readonly DataPointRecord[]): Promise<void> {
+    for (const rule of await cache.rulesOf(sourceId)) await evaluateRule(rule, points);
+  }
+
+  function enqueue(sourceId: string, points: DataPointRecord[]): void {
+    const queue = queues.get(sourceId) ?? { tail: Promise.resolve(), waiting: 0 };
+    if (queue.waiting >= maxQueuedPerSource) {
+      logger.warn({ dataSourceId: sourceId }, 'alert evaluation is behind; points of this source were not evaluated');
+      return;
+    }
+    queue.waiting += 1;
+    queue.tail = queue.tail
+      .then(() => evaluateSource(sourceId, points))
+      .catch((error: Error) => logger.error({ err: error.message, dataSourceId: sourceId }, 'alert evaluation failed'))
+      .finally(() => {
+        queue.waiting -= 1;
+        if (queue.waiting === 0) queues.delete(sourceId);
+      });
+    queues.set(sourceId, queue);
+  }
+
+  return {
+    onPointsCommitted: ({ points }: PointsCommitted): void => {
+      const bySource = new Map<string, DataPointRecord[]>();
+      for (const point of points) {
+        const sourceId = point.dataSourceId.toHexString();
+        const group = bySource.get(sourceId);
+        if (group) group.push(point);
+        else bySource.set(sourceId, [point]);
+      }
+      for (const [sourceId, group] of bySource) enqueue(sourceId, group);
+    },
+    /** Resolves once every queued evaluation finished (graceful shutdown, tests). */
+    idle: async (): Promise<void> => {
+      while (queues.size > 0) await Promise.all([...queues.values()].map((queue) => queue.tail));
+    },
+  };
+}

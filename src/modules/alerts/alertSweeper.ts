@@ -1,0 +1,62 @@
+import { holdLease, releaseLease } from '../../db/lease';
+import type { Logger } from '../../logger';
+import { latestPointOf } from '../points/pointStore';
+import { commitEvaluation } from './commitEvaluation';
+import type { RuleCache } from './ruleCache';
+import { rulesForSweep } from './ruleStore';
+import { sweepRule } from './sweepRule';
+
+export interface SweeperOptions {
+  instanceId: string;
+  intervalMs: number;
+  cache: RuleCache;
+  logger: Logger;
+  onNotificationsOwed: () => void;
+}
+
+const leaseName = 'alert-sweeper';
+
+/**
+ * Every instance runs one; only the holder of the sweeper lease sweeps, so no-data and `for`
+ * transitions are decided once. If two ever sweep at once (a lease lapsing mid-sweep), the
+ * conditional write of commitEvaluation still lets only one of them make a transition.
+ */
+export function createAlertSweeper({ instanceId, intervalMs, cache, logger, onNotificationsOwed }: SweeperOptions) {
+  let timer: NodeJS.Timeout | null = null;
+  let sweeping: Promise<void> | null = null;
+
+  async function sweep(): Promise<void> {
+    if (!(await holdLease(leaseName, instanceId, Math.max(intervalMs * 3, 30_000)))) return;
+    let owed = false;
+    for (const rule of await rulesForSweep()) {
+      const now = new Date();
+      const latest = await latestPointOf(rule.bucketId, rule.dataSourceId);
+      const evaluation = sweepRule(rule, latest, now);
+      if (!evaluation.changed) continue;
+      const written = await commitEvaluation(rule, evaluation, now);
+      if (!written) continue; // a point's evaluation moved it first; the next sweep looks again
+      cache.remember(rule._id, rule.dataSourceId.toHexString(), written);
+      if (evaluation.events.length > 0) owed = true;
+    }
+    if (owed) onNotificationsOwed();
+  }
+
+  const run = () => {
+    sweeping ??= sweep()
+      .catch((error: Error) => logger.warn({ err: error.message }, 'alert sweep failed'))
+      .finally(() => (sweeping = null));
+  };
+
+  return {
+    start: () => {
+      timer = setInterval(run, intervalMs);
+      timer.unref();
+      run();
+    },
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      await sweeping;
+      await releaseLease(leaseName, instanceId).catch(() => undefined);
+    },
+  };
+}

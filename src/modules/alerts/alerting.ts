@@ -31,6 +31,11 @@ export interface Alerting {
   firstAttemptDelayMs: () => number;
   /** Look for due deliveries now rather than at the next poll. */
   nudgeDeliveries: () => void;
+  /**
+   * A rule of this data source was created, changed or deleted here: the next points are
+   * evaluated against the rules as they are now (other instances see it within ruleCacheMs).
+   */
+  rulesChanged: (dataSourceId: string) => void;
   start: () => void;
   /** Stops evaluating, sweeping and claiming; waits for work in flight. */
   stop: () => Promise<void>;
@@ -68,6 +73,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
     secretBox,
     firstAttemptDelayMs,
     nudgeDeliveries: worker.nudge,
+    rulesChanged: cache.forget,
     start: () => {
       unsubscribe ??= options.pointsCommitted.subscribe(evaluator.onPointsCommitted);
       sweeper.start();

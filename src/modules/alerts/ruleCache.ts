@@ -6,6 +6,8 @@ interface SourceEntry {
   loadedAt: number;
   rules: Map<string, EvaluatedRule>;
   loading: Promise<void> | null;
+  /** Bumped by forget, so a read that was already under way does not count as fresh. */
+  generation: number;
 }
 
 export interface RuleCache {
@@ -13,6 +15,8 @@ export interface RuleCache {
   rulesOf: (sourceId: string) => Promise<EvaluatedRule[]>;
   /** Records what this instance just wrote or read of a rule (null: it is gone or inactive). */
   remember: (ruleId: Types.ObjectId, sourceId: string, rule: EvaluatedRule | null) => void;
+  /** A rule of the source was created, changed or deleted on this instance: read them again before the next evaluation. */
+  forget: (sourceId: string) => void;
 }
 
 const laterOf = (a: Date | null, b: Date | null) => (!a ? b : !b ? a : a > b ? a : b);
@@ -26,6 +30,7 @@ const laterOf = (a: Date | null, b: Date | null) => (!a ? b : !b ? a : a > b ? a
 export function createRuleCache(ttlMs: number, maxSources = 50_000): RuleCache {
   const sources = new Map<string, SourceEntry>();
   const load = async (sourceId: string, entry: SourceEntry) => {
+    const generation = entry.generation;
     const fresh = await activeRulesOfSource(sourceId);
     const rules = new Map<string, EvaluatedRule>();
     for (const rule of fresh) {
@@ -33,13 +38,13 @@ export function createRuleCache(ttlMs: number, maxSources = 50_000): RuleCache {
       rules.set(id, { ...rule, lastPointAt: laterOf(rule.lastPointAt, entry.rules.get(id)?.lastPointAt ?? null) });
     }
     entry.rules = rules;
-    entry.loadedAt = Date.now();
+    entry.loadedAt = entry.generation === generation ? Date.now() : Number.NEGATIVE_INFINITY;
   };
   const entryOf = (sourceId: string): SourceEntry => {
     let entry = sources.get(sourceId);
     if (!entry) {
       if (sources.size >= maxSources) sources.delete(sources.keys().next().value as string);
-      entry = { loadedAt: Number.NEGATIVE_INFINITY, rules: new Map(), loading: null };
+      entry = { loadedAt: Number.NEGATIVE_INFINITY, rules: new Map(), loading: null, generation: 0 };
       sources.set(sourceId, entry);
     }
     return entry;
@@ -47,9 +52,12 @@ export function createRuleCache(ttlMs: number, maxSources = 50_000): RuleCache {
   return {
     rulesOf: async (sourceId) => {
       const entry = entryOf(sourceId);
-      if (Date.now() - entry.loadedAt >= ttlMs) {
-        entry.loading ??= load(sourceId, entry).finally(() => (entry.loading = null));
-        await entry.loading;
+      // A second read when the first was already under way as the rules changed.
+      for (let reads = 0; reads < 2 && Date.now() - entry.loadedAt >= ttlMs; reads += 1) {
+        const loading = entry.loading ?? load(sourceId, entry).finally(() => (entry.loading = null));
+        entry.loading = loading;
+        await loading;
+        if (entry.loadedAt !== Number.NEGATIVE_INFINITY) break;
       }
       return [...entry.rules.values()];
     },
@@ -61,6 +69,12 @@ export function createRuleCache(ttlMs: number, maxSources = 50_000): RuleCache {
       } else {
         entry.rules.delete(id);
       }
+    },
+    forget: (sourceId) => {
+      const entry = sources.get(sourceId);
+      if (!entry) return;
+      entry.loadedAt = Number.NEGATIVE_INFINITY;
+      entry.generation += 1;
     },
   };
 }

@@ -48,9 +48,9 @@ interface Rule {
   secret: string;
   path: string;
 }
-async function newRule(webhookUrl = 'https://127.0.0.1:9/hook'): Promise<Rule> {
-  const tenant = await createTenant(app());
-  const sourceId = await createDataSource(app(), tenant.adminKey, tenant.bucketId);
+async function newRule(webhookUrl = 'https://127.0.0.1:9/hook', on?: { tenant: Tenant; sourceId: string }): Promise<Rule> {
+  const tenant = on?.tenant ?? (await createTenant(app()));
+  const sourceId = on?.sourceId ?? (await createDataSource(app(), tenant.adminKey, tenant.bucketId));
   const name = uniqueName('rule');
   const res = await app()
     .http.post('/api/alerts')
@@ -298,5 +298,37 @@ describe('POST /api/buckets/:bucketId/alerts/:alertId/deliveries/:deliveryId/ret
     expectNotFound(await retry(rule, objectId()), 'Delivery not found');
     expectError(await retry(rule, 'bad'), 400, 'Validation Error', 'Invalid delivery ID format');
     expect(await deliveries().findOne(byId(id))).toMatchObject({ status: 'pending', attemptCount: 0 });
+  });
+});
+
+describe('DELETE /api/buckets/:bucketId and /sources/:sourceId cascade to alert rules and deliveries', () => {
+  const countOf = async (rule: Rule) => ({
+    rules: await rules().countDocuments(byId(rule.id)),
+    deliveries: await deliveries().countDocuments({ alertRuleId: new Types.ObjectId(rule.id) }),
+  });
+
+  it('bucket delete reports deletedResources.alertRules and removes the bucket’s rules and deliveries only', async () => {
+    const first = await newRule();
+    const second = await newRule(undefined, first);
+    const survivor = await newRule();
+    for (const rule of [first, second, survivor]) await queueTest(rule);
+    const res = await app().http.delete(`/api/buckets/${first.tenant.bucketId}`).set('X-API-Key', first.tenant.adminKey).expect(200);
+    expect(res.body.deletedResources).toEqual({ dataSources: 1, dataPoints: 0, apiKeys: 2, alertRules: 2 });
+    const bucketId = new Types.ObjectId(first.tenant.bucketId);
+    expect(await rules().countDocuments({ bucketId })).toBe(0);
+    expect(await deliveries().countDocuments({ bucketId })).toBe(0);
+    expect(await countOf(survivor)).toEqual({ rules: 1, deliveries: 1 });
+  });
+
+  it('data source delete removes that source’s rules and deliveries, not another source’s', async () => {
+    const doomed = await newRule();
+    const { tenant } = doomed;
+    const kept = await newRule(undefined, { tenant, sourceId: await createDataSource(app(), tenant.adminKey, tenant.bucketId) });
+    for (const rule of [doomed, kept]) await queueTest(rule);
+    await app().http.delete(`/api/buckets/${tenant.bucketId}/sources/${doomed.sourceId}`).set('X-API-Key', tenant.writeKey).expect(200);
+    expect(await countOf(doomed)).toEqual({ rules: 0, deliveries: 0 });
+    expect(await countOf(kept)).toEqual({ rules: 1, deliveries: 1 });
+    const list = await app().http.get(`/api/buckets/${tenant.bucketId}/alerts`).set('X-API-Key', tenant.readKey).expect(200);
+    expect(list.body.alertRules.map((rule: { _id: string }) => rule._id)).toEqual([kept.id]);
   });
 });

@@ -12,18 +12,16 @@ export function newSecret(box: SecretBox, ruleId: Types.ObjectId): { plaintext: 
 const stillValid = (secret: SealedSecret, now: Date) => secret.expiresAt === null || secret.expiresAt > now;
 
 /**
- * After a rotation: the new secret first, the previous ones valid until the grace period
- * ends (none when it is 0), anything already expired dropped.
+ * After a rotation: the new secret first, then the one it replaces, valid until the grace
+ * period ends (not at all when it is 0). Older secrets are dropped, so deliveries carry at
+ * most two signatures (api.md §9) however often a rule is rotated.
  */
 export function rotatedSecrets(current: readonly SealedSecret[], fresh: SealedSecret, graceSeconds: number, now: Date): SealedSecret[] {
   const graceEnds = new Date(now.getTime() + graceSeconds * 1000);
-  const previous =
-    graceSeconds > 0
-      ? current
-          .filter((secret) => stillValid(secret, now))
-          .map((secret) => ({ ...secret, expiresAt: secret.expiresAt && secret.expiresAt < graceEnds ? secret.expiresAt : graceEnds }))
-      : [];
-  return [fresh, ...previous];
+  const replaced = current.find((secret) => stillValid(secret, now));
+  if (graceSeconds === 0 || replaced === undefined) return [fresh];
+  const expiresAt = replaced.expiresAt && replaced.expiresAt < graceEnds ? replaced.expiresAt : graceEnds;
+  return [fresh, { ...replaced, expiresAt }];
 }
 
 /** The plaintext secrets a delivery is signed with now: one, or two during a rotation's grace period. */

@@ -9,6 +9,8 @@ export interface RunningServer {
   baseUrl: string;
   output: () => string;
   stop: () => Promise<number | null>;
+  /** SIGKILL: the process dies mid-whatever, as in a crash or an OOM kill. */
+  kill: () => Promise<number | null>;
 }
 
 /** The key every server process of the test run shares, as the instances of one deployment would. */
@@ -31,7 +33,9 @@ export function collectOutput(child: ChildProcess): () => string {
 }
 
 export const exitCodeOf = (child: ChildProcess): Promise<number | null> =>
-  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', resolve));
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => child.once('exit', resolve));
 
 /** Starts `node dist/src/main.js` on port 0 and waits for its "listening" log line. */
 export async function startServerProcess(env: Record<string, string>): Promise<RunningServer> {
@@ -57,6 +61,11 @@ export async function startServerProcess(env: Record<string, string>): Promise<R
     stop: async () => {
       child.kill('SIGTERM');
       return exitCodeOf(child);
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exitCodeOf(child);
+      return null;
     },
   };
 }

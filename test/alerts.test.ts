@@ -109,6 +109,17 @@ describe('POST /api/alerts', () => {
     expect(await rules().countDocuments({ organizationId: new Types.ObjectId(f.tenant.organizationId) })).toBe(1);
   });
 
+  it('a data source or bucket being deleted is not found, and no rule is left behind for it', async () => {
+    const f = await fixture();
+    await mongoose.connection.collection('datasources').updateOne(byId(f.sourceId), { $set: { deletingAt: new Date() } });
+    expectNotFound(await post(f), 'Data source not found');
+    const g = await fixture();
+    await mongoose.connection.collection('buckets').updateOne(byId(g.tenant.bucketId), { $set: { deletingAt: new Date() } });
+    expectNotFound(await post(g, {}, g.tenant.adminKey), 'Bucket not found');
+    const bucketIds = [f, g].map((x) => new Types.ObjectId(x.tenant.bucketId));
+    expect(await rules().countDocuments({ bucketId: { $in: bucketIds } })).toBe(0);
+  });
+
   const accepted: Array<[string, object]> = [
     ['temperature is greater than 30', { field: 'temperature', operator: 'gt', value: 30 }],
     ['Temperature exceeds 30°C', { field: 'temperature', operator: 'gt', value: 30 }],

@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
 import { DomainError, type ValidationIssue } from '../../shared/errors';
 import { toObjectId } from '../../shared/objectId';
-import type { BucketRecord } from '../buckets/model';
-import { findDataSource } from '../sources/sources.service';
+import { BucketModel, type BucketRecord } from '../buckets/model';
+import { findDataSource, liveSourceIdsAmong } from '../sources/sources.service';
 import { deleteDeliveriesOfRule } from '../webhooks/deliveries.service';
 import type { SecretBox } from '../webhooks/secretBox';
 import { webhookUrlProblem } from '../webhooks/webhookUrl';
@@ -39,6 +39,7 @@ async function checkRuleInput(
   let parsed: ParsedCondition | undefined;
   if (input.condition !== undefined) {
     const source = await findDataSource(bucket, dataSourceId.toHexString());
+    if (source.deletingAt) throw new DomainError('DATA_SOURCE_NOT_FOUND');
     const numberFields = Object.entries(source.schema).flatMap(([name, field]) => (field.type === 'number' ? [name] : []));
     const result = parseCondition(input.condition, numberFields);
     if (result.ok) parsed = result.condition;
@@ -50,6 +51,19 @@ async function checkRuleInput(
   return parsed;
 }
 
+/**
+ * A delete marks the bucket or source before it deletes their rules, so a rule inserted
+ * while one runs either is deleted by it or finds the mark here afterwards.
+ */
+async function assertParentsLive(bucketId: Types.ObjectId, dataSourceId: Types.ObjectId): Promise<void> {
+  const [bucket, liveSources] = await Promise.all([
+    BucketModel.findById(bucketId, { deletingAt: 1 }).lean<Pick<BucketRecord, 'deletingAt'>>(),
+    liveSourceIdsAmong([dataSourceId]),
+  ]);
+  if (!bucket || bucket.deletingAt) throw new DomainError('BUCKET_NOT_FOUND');
+  if (liveSources.length === 0) throw new DomainError('DATA_SOURCE_NOT_FOUND');
+}
+
 export async function createAlertRule(bucket: BucketRecord, input: NewAlertRule, settings: AlertSettings) {
   const dataSourceId = toObjectId(input.dataSourceId);
   const parsedCondition = await checkRuleInput(bucket, dataSourceId, input, settings.allowHttp);
@@ -58,16 +72,26 @@ export async function createAlertRule(bucket: BucketRecord, input: NewAlertRule,
   }
   const _id = new Types.ObjectId();
   const secret = newSecret(settings.box, _id);
+  const { name, condition, webhookUrl, cooldownMinutes } = input;
   const created = await AlertRuleModel.create({
     _id,
     organizationId: bucket.organizationId,
     bucketId: bucket._id,
-    ...input,
     dataSourceId,
+    name,
+    condition,
+    webhookUrl,
+    cooldownMinutes,
     parsedCondition,
     armedAt: new Date(),
     webhookSecrets: [secret.sealed],
   });
+  try {
+    await assertParentsLive(bucket._id, dataSourceId);
+  } catch (error) {
+    await AlertRuleModel.deleteOne({ _id });
+    throw error;
+  }
   const { webhookSecrets: _secrets, outbox: _outbox, ...rule } = created.toObject() as AlertRuleRecord;
   return { rule: rule as PublicAlertRule, webhookSecret: secret.plaintext };
 }

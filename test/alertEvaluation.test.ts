@@ -184,6 +184,14 @@ describe('"for" durations', () => {
     await kit.expectNoMoreWebhooks(rule, 1);
   });
 
+  it('is not cancelled by newer points that do not carry the field; the sweeper fires on the newest that does', async () => {
+    const rule = await kit.createRule('/for-other-field', 'temperature > 30 for 1 second', { cooldownMinutes: 60 });
+    const hot = await kit.post(rule, { temperature: 31, humidity: 40 });
+    await kit.post(rule, { humidity: 41 }); // says nothing about temperature
+    const { payload } = await kit.expectWebhook(rule, 1, { type: 'alert.triggered', currentValue: 31, ...threshold30, dataPoint: hot });
+    expect(Date.parse(payload.data.triggeredAt as string) - Date.parse(hot.timestamp)).toBeGreaterThanOrEqual(1000);
+  });
+
   it('returns to ok without any webhook when a point stops matching while pending', async () => {
     const rule = await kit.createRule('/for-cleared', 'temperature > 30 for 1 second');
     await kit.post(rule, { temperature: 31 });

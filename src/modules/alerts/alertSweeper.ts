@@ -1,7 +1,8 @@
 import { holdLease, releaseLease } from '../../db/lease';
 import type { Logger } from '../../logger';
+import { DataPointModel, type DataPointRecord } from '../points/model';
 import { latestPointOf } from '../points/pointStore';
-import { commitEvaluation } from './commitEvaluation';
+import { commitEvaluation, type EvaluatedRule } from './commitEvaluation';
 import type { RuleCache } from './ruleCache';
 import { rulesForSweep } from './ruleStore';
 import { sweepRule } from './sweepRule';
@@ -17,6 +18,20 @@ export interface SweeperOptions {
 const leaseName = 'alert-sweeper';
 
 /**
+ * The point time alone judges the rule by: for a no-data rule the source's newest point of
+ * any kind; for a threshold, the newest point carrying the rule's field, since points without
+ * it say nothing about the condition (evaluation skips them too).
+ */
+function latestPointFor(rule: EvaluatedRule): Promise<DataPointRecord | null> {
+  const condition = rule.parsedCondition;
+  if (condition.kind === 'no_data') return latestPointOf(rule.bucketId, rule.dataSourceId);
+  return DataPointModel.collection.findOne(
+    { bucketId: rule.bucketId, dataSourceId: rule.dataSourceId, [`values.${condition.field}`]: { $exists: true } },
+    { sort: { timestamp: -1 } },
+  ) as Promise<DataPointRecord | null>;
+}
+
+/**
  * Every instance runs one; only the holder of the sweeper lease sweeps, so no-data and `for`
  * transitions are decided once. If two ever sweep at once (a lease lapsing mid-sweep), the
  * conditional write of commitEvaluation still lets only one of them make a transition.
@@ -30,7 +45,7 @@ export function createAlertSweeper({ instanceId, intervalMs, cache, logger, onNo
     let owed = false;
     for (const rule of await rulesForSweep()) {
       const now = new Date();
-      const latest = await latestPointOf(rule.bucketId, rule.dataSourceId);
+      const latest = await latestPointFor(rule);
       const evaluation = sweepRule(rule, latest, now);
       if (!evaluation.changed) continue;
       const written = await commitEvaluation(rule, evaluation, now);

@@ -14,9 +14,12 @@ export async function webhookTargetOf(box: SecretBox, ruleId: Types.ObjectId): P
   return rule && { url: rule.webhookUrl, secrets: signingSecrets(box, rule._id, rule.webhookSecrets) };
 }
 
-/** The receiver answered 410 Gone: the rule stops being evaluated until someone sets it active again. */
+/**
+ * The receiver answered 410 Gone: the rule stops being evaluated until someone sets it active
+ * again. A paused rule is disabled too, or resuming it would send to the gone endpoint.
+ */
 export async function disableWebhook(ruleId: Types.ObjectId): Promise<void> {
-  await AlertRuleModel.updateOne({ _id: ruleId, status: 'active' }, { $set: { status: 'disabled' } });
+  await AlertRuleModel.updateOne({ _id: ruleId, status: { $ne: 'disabled' } }, { $set: { status: 'disabled' } });
 }
 
 type RuleWithOutbox = Pick<AlertRuleRecord, '_id' | 'organizationId' | 'bucketId' | 'dataSourceId' | 'outbox'>;

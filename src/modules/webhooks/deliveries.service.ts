@@ -67,6 +67,8 @@ export async function retryDelivery(alertRuleId: Types.ObjectId, deliveryId: str
   return updated ?? delivery;
 }
 
+export const deleteDelivery = (id: Types.ObjectId) => WebhookDeliveryModel.deleteOne({ _id: id });
+
 export const deleteDeliveriesOfRule = (alertRuleId: Types.ObjectId) => WebhookDeliveryModel.deleteMany({ alertRuleId });
 
 /** The delivery log keeps `days` days; the embedded database has no TTL monitor, so this runs on a schedule. */

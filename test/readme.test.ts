@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freshDatabaseUri, startServerProcess } from './support/serverProcess';
@@ -14,17 +17,31 @@ function walkthrough(): string {
     .map((part) => part.slice(0, part.indexOf('```')));
   const first = blocks.findIndex((block) => block.startsWith('BASE=http://localhost:3000'));
   if (first < 0) throw new Error('README has no curl walk-through block');
-  return blocks.slice(first, first + 2).join('\n');
+  return blocks.slice(first, first + 3).join('\n');
+}
+
+/** A port nothing listens on right now, for the README's webhook receiver. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
 }
 
 describe('README curl walk-through', () => {
   it('works against a freshly started server with the printed admin key', async () => {
     const server = await startServerProcess({
       MONGODB_URI: freshDatabaseUri('readme'),
+      // As the README's alerts section says to start it.
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOWED_IPS: '127.0.0.1',
     });
     try {
       const adminKey = /NEW ADMIN KEY[\s\S]*?(dakkio_a_[0-9A-Za-z]{40})/.exec(server.output())![1]!;
-      const script = `set -euo pipefail\n${walkthrough().replace('http://localhost:3000', server.baseUrl)}`;
+      const hookPort = await freePort();
+      const script = `set -euo pipefail\n${walkthrough().replace('http://localhost:3000', server.baseUrl).replace('HOOK_PORT=4000', `HOOK_PORT=${hookPort}`)}`;
       const { stdout } = await promisify(execFile)('bash', ['-c', script], {
         env: { ...process.env, ADMIN_KEY: adminKey },
       });
@@ -43,6 +60,12 @@ describe('README curl walk-through', () => {
       expect(stdout).toContain('"values":{"temperature":19.5},"count":2}');
       expect(stdout).toContain('"values":{"temperature":23},"count":1}');
       expect(stdout).toContain('"aggregation":"avg","groupBy":"hour","downsamplingApplied":false');
+      const received = /received ([0-9a-f]{24}) (\{.*\})$/m.exec(stdout);
+      expect(JSON.parse(received![2]!)).toMatchObject({
+        type: 'alert.triggered',
+        data: { alertName: 'Greenhouse too hot', currentValue: 31.5 },
+      });
+      expect(stdout).toMatch(new RegExp(`"deliveries":\\[\\{"_id":"${received![1]}".*"type":"alert.triggered","status":"succeeded"`));
     } finally {
       await server.stop();
     }

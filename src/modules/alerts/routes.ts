@@ -46,6 +46,7 @@ export const alertRoutes = [
     response: { status: 201, schema: createAlertOut, description: 'The new rule and its webhook signing secret' },
     handler: async ({ bucket, body, deps }) => {
       const { rule, webhookSecret } = await createAlertRule(bucket, body, settingsOf(deps));
+      deps.alerting.rulesChanged(rule.dataSourceId.toHexString());
       return { message: 'Alert rule created successfully', alertRule: toAlertRuleResponse(rule), webhookSecret };
     },
   }),
@@ -77,10 +78,11 @@ export const alertRoutes = [
     access: alertsWriteAccess('update alert rules'),
     request: { params: alertParams, body: updateAlertBody },
     response: { status: 200, schema: alertMessageOut, description: 'The updated rule' },
-    handler: async ({ bucket, params, body, deps }) => ({
-      message: 'Alert rule updated successfully',
-      alertRule: toAlertRuleResponse(await updateAlertRule(bucket, params.alertId, body, settingsOf(deps))),
-    }),
+    handler: async ({ bucket, params, body, deps }) => {
+      const rule = await updateAlertRule(bucket, params.alertId, body, settingsOf(deps));
+      deps.alerting.rulesChanged(rule.dataSourceId.toHexString());
+      return { message: 'Alert rule updated successfully', alertRule: toAlertRuleResponse(rule) };
+    },
   }),
   defineRoute({
     method: 'delete',
@@ -90,8 +92,9 @@ export const alertRoutes = [
     access: alertsWriteAccess('delete alert rules'),
     request: { params: alertParams },
     response: { status: 200, schema: deleteAlertOut, description: 'What was deleted' },
-    handler: async ({ bucket, params }) => {
+    handler: async ({ bucket, params, deps }) => {
       const rule = await deleteAlertRule(bucket, params.alertId);
+      deps.alerting.rulesChanged(rule.dataSourceId.toHexString());
       return { message: 'Alert rule deleted successfully', deletedAlertRule: { _id: rule._id.toHexString(), name: rule.name } };
     },
   }),

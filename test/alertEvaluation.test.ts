@@ -1,6 +1,6 @@
 import { alertKit, pause } from './support/alertKit';
 import { createTenant, type Tenant } from './support/tenants';
-import { useTestApp } from './support/testApp';
+import { startTestApp, useTestApp, type TestApp } from './support/testApp';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhookReceiver';
 
 // Evaluation (api.md §9 "Evaluation"): which points make which events, seen end to end from
@@ -144,6 +144,33 @@ describe('threshold rules', () => {
 
     const current = await kit.post(rule, { temperature: 20 }, { timestamp: secondsFrom(start, 11) });
     await kit.expectWebhook(rule, 2, { type: 'alert.resolved', currentValue: 20, ...threshold30, dataPoint: current });
+  });
+});
+
+describe('late points through another instance', () => {
+  const env = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_IPS: '127.0.0.1', WEBHOOK_POLL_INTERVAL_MS: '50' };
+  let other: TestApp;
+  beforeAll(async () => {
+    other = await startTestApp(env);
+  });
+  afterAll(() => other.close());
+  const otherKit = alertKit(
+    () => other,
+    () => tenant,
+    () => receiver,
+  );
+
+  it('do not flip a rule, though that instance never evaluated the newer point', async () => {
+    const rule = await kit.createRule('/late-elsewhere', 'temperature > 30', { cooldownMinutes: 60 });
+    await kit.post(rule, { temperature: 20 });
+    await kit.evaluated();
+    // The other instance's view of the rule starts from the database, which has no newer point evaluated.
+    await otherKit.post(rule, { temperature: 31 }, { timestamp: new Date(Date.now() - 60_000) });
+    await otherKit.expectNoMoreWebhooks(rule, 0);
+    expect(await kit.getRule(rule.id)).toMatchObject({ state: 'ok', lastTriggeredAt: null });
+
+    const current = await otherKit.post(rule, { temperature: 32 });
+    await otherKit.expectWebhook(rule, 1, { type: 'alert.triggered', currentValue: 32, ...threshold30, dataPoint: current });
   });
 });
 

@@ -4,6 +4,7 @@ import type { DataPointRecord } from '../points/model';
 import { activeRule } from './ruleStore';
 import { commitEvaluation, type EvaluatedRule } from './commitEvaluation';
 import { evaluatePoints } from './evaluateRule';
+import { newestPointFor } from './newestPoint';
 import type { RuleCache } from './ruleCache';
 
 export interface EvaluatorOptions {
@@ -32,6 +33,14 @@ export function createAlertEvaluator({ cache, logger, onNotificationsOwed, maxQu
       const evaluation = evaluatePoints(current, points, now);
       if (!evaluation.changed) {
         cache.remember(current._id, current.dataSourceId.toHexString(), { ...current, lastPointAt: evaluation.next.lastPointAt });
+        return;
+      }
+      // This instance only knows the points it evaluated. A newer point stored through another
+      // instance, or before a restart, makes these late: they must not move the rule.
+      const newest = await newestPointFor(current);
+      const evaluatedUpTo = evaluation.next.lastPointAt as Date;
+      if (newest && newest.timestamp.getTime() > evaluatedUpTo.getTime()) {
+        cache.remember(current._id, current.dataSourceId.toHexString(), { ...current, lastPointAt: newest.timestamp });
         return;
       }
       const written = await commitEvaluation(current, evaluation, now);

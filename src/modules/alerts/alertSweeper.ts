@@ -1,8 +1,7 @@
 import { holdLease, releaseLease } from '../../db/lease';
 import type { Logger } from '../../logger';
-import { DataPointModel, type DataPointRecord } from '../points/model';
-import { latestPointOf } from '../points/pointStore';
-import { commitEvaluation, type EvaluatedRule } from './commitEvaluation';
+import { commitEvaluation } from './commitEvaluation';
+import { newestPointFor } from './newestPoint';
 import type { RuleCache } from './ruleCache';
 import { rulesForSweep } from './ruleStore';
 import { sweepRule } from './sweepRule';
@@ -22,15 +21,6 @@ const leaseName = 'alert-sweeper';
  * any kind; for a threshold, the newest point carrying the rule's field, since points without
  * it say nothing about the condition (evaluation skips them too).
  */
-function latestPointFor(rule: EvaluatedRule): Promise<DataPointRecord | null> {
-  const condition = rule.parsedCondition;
-  if (condition.kind === 'no_data') return latestPointOf(rule.bucketId, rule.dataSourceId);
-  return DataPointModel.collection.findOne(
-    { bucketId: rule.bucketId, dataSourceId: rule.dataSourceId, [`values.${condition.field}`]: { $exists: true } },
-    { sort: { timestamp: -1 } },
-  ) as Promise<DataPointRecord | null>;
-}
-
 /**
  * Every instance runs one; only the holder of the sweeper lease sweeps, so no-data and `for`
  * transitions are decided once. If two ever sweep at once (a lease lapsing mid-sweep), the
@@ -45,7 +35,7 @@ export function createAlertSweeper({ instanceId, intervalMs, cache, logger, onNo
     let owed = false;
     for (const rule of await rulesForSweep()) {
       const now = new Date();
-      const latest = await latestPointFor(rule);
+      const latest = await newestPointFor(rule);
       const evaluation = sweepRule(rule, latest, now);
       if (!evaluation.changed) continue;
       const written = await commitEvaluation(rule, evaluation, now);

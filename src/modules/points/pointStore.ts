@@ -11,6 +11,9 @@ export async function storedPointIds(ids: Types.ObjectId[]): Promise<Set<string>
 
 export const deletePointsById = (ids: Types.ObjectId[]) => DataPointModel.collection.deleteMany({ _id: { $in: ids } });
 
-/** A data source's newest point (by timestamp), read off the points index. */
-export const latestPointOf = (bucketId: Types.ObjectId, dataSourceId: Types.ObjectId) =>
-  DataPointModel.collection.findOne({ bucketId, dataSourceId }, { sort: { timestamp: -1 } }) as Promise<DataPointRecord | null>;
+/** A data source's newest point by timestamp, or its newest that has the number field `field`; read off the points index. */
+export const latestPointOf = (bucketId: Types.ObjectId, dataSourceId: Types.ObjectId, field?: string) =>
+  DataPointModel.collection.findOne(
+    { bucketId, dataSourceId, ...(field === undefined ? {} : { [`values.${field}`]: { $exists: true } }) },
+    { sort: { timestamp: -1 } },
+  ) as Promise<DataPointRecord | null>;

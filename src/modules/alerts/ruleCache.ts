@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import type { EvaluatedRule } from './commitEvaluation';
-import { activeRulesOfSource } from './ruleStore';
+import { createRefreshing } from './refreshing';
+import { activeRulesOfSource, sourcesWithActiveRules } from './ruleStore';
 
 interface SourceEntry {
   loadedAt: number;
@@ -29,6 +30,8 @@ const laterOf = (a: Date | null, b: Date | null) => (!a ? b : !b ? a : a > b ? a
  */
 export function createRuleCache(ttlMs: number, maxSources = 50_000): RuleCache {
   const sources = new Map<string, SourceEntry>();
+  // One read per ttlMs says which sources have rules at all, so the many that have none cost no read of their own.
+  const watched = createRefreshing(ttlMs, new Set<string>(), sourcesWithActiveRules);
   const load = async (sourceId: string, entry: SourceEntry) => {
     const generation = entry.generation;
     const fresh = await activeRulesOfSource(sourceId);
@@ -51,6 +54,7 @@ export function createRuleCache(ttlMs: number, maxSources = 50_000): RuleCache {
   };
   return {
     rulesOf: async (sourceId) => {
+      if (!(await watched.get()).has(sourceId)) return [];
       const entry = entryOf(sourceId);
       // A second read when the first was already under way as the rules changed.
       for (let reads = 0; reads < 2 && Date.now() - entry.loadedAt >= ttlMs; reads += 1) {
@@ -71,6 +75,7 @@ export function createRuleCache(ttlMs: number, maxSources = 50_000): RuleCache {
       }
     },
     forget: (sourceId) => {
+      watched.invalidate();
       const entry = sources.get(sourceId);
       if (!entry) return;
       entry.loadedAt = Number.NEGATIVE_INFINITY;

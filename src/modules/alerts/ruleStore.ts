@@ -6,6 +6,10 @@ import { AlertRuleModel } from './model';
 export const activeRulesOfSource = (sourceId: string) =>
   AlertRuleModel.find({ dataSourceId: new Types.ObjectId(sourceId), status: 'active' }, evaluatedRuleProjection).lean<EvaluatedRule[]>();
 
+/** The data sources that have an active rule, as hex ids (String(): the embedded database's distinct answers ObjectIds as strings). */
+export const sourcesWithActiveRules = async () =>
+  new Set((await AlertRuleModel.distinct('dataSourceId', { status: 'active' })).map((id: unknown) => String(id)));
+
 export const activeRule = (ruleId: Types.ObjectId) =>
   AlertRuleModel.findOne({ _id: ruleId, status: 'active' }, evaluatedRuleProjection).lean<EvaluatedRule>();
 

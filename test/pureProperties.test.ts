@@ -7,7 +7,7 @@ import { parseOrThrow } from '../src/http/validation';
 import { generateKey, keyPrefixOf, lookupHashOf, parseKeyType } from '../src/modules/keys/keyFormat';
 import { DomainError } from '../src/shared/errors';
 import { anyString, deeplyNested, keyTypes, latin1Char, rawJson, typeByLetter, weirdKeys, wellFormedKey } from './support/arbitraries';
-import { exampleFor, routeLabel, type RandomIds } from './support/routeExamples';
+import { exampleFor, pathParams, routeLabel, type RandomIds } from './support/routeExamples';
 import { objectId } from './support/tenants';
 
 /**
@@ -194,7 +194,8 @@ describe('validators (pure)', () => {
             expect(error).toBeNull();
           } else {
             expect(error?.code).toBe('INVALID_ID');
-            expect(error?.message).toMatch(/^Invalid (bucket|key|data source) ID format$/);
+            const invalid = names.filter((_name, i) => !/^[0-9a-fA-F]{24}$/.test(values[i]!));
+            expect(invalid.map((name) => `Invalid ${pathParams[name]?.label} ID format`)).toContain(error?.message);
           }
         }),
         { numRuns: 120 },

@@ -4,7 +4,7 @@ import type { DataPointRecord } from '../points/model';
 import { activeRule } from './ruleStore';
 import { commitEvaluation, type EvaluatedRule } from './commitEvaluation';
 import { evaluatePoints } from './evaluateRule';
-import { newestPointFor } from './newestPoint';
+import { hasNewerPointFor } from './newestPoint';
 import type { RuleCache } from './ruleCache';
 
 export interface EvaluatorOptions {
@@ -37,12 +37,7 @@ export function createAlertEvaluator({ cache, logger, onNotificationsOwed, maxQu
       }
       // This instance only knows the points it evaluated. A newer point stored through another
       // instance, or before a restart, makes these late: they must not move the rule.
-      const newest = await newestPointFor(current);
-      const evaluatedUpTo = evaluation.next.lastPointAt as Date;
-      if (newest && newest.timestamp.getTime() > evaluatedUpTo.getTime()) {
-        cache.remember(current._id, current.dataSourceId.toHexString(), { ...current, lastPointAt: newest.timestamp });
-        return;
-      }
+      if (await hasNewerPointFor(current, evaluation.next.lastPointAt as Date)) return;
       const written = await commitEvaluation(current, evaluation, now);
       if (written) {
         cache.remember(written._id, written.dataSourceId.toHexString(), { ...written, lastPointAt: evaluation.next.lastPointAt });

@@ -17,3 +17,14 @@ export const latestPointOf = (bucketId: Types.ObjectId, dataSourceId: Types.Obje
     { bucketId, dataSourceId, ...(field === undefined ? {} : { [`values.${field}`]: { $exists: true } }) },
     { sort: { timestamp: -1 } },
   ) as Promise<DataPointRecord | null>;
+
+/** Whether the source has a point newer than `after` (with the number field `field`, when given): a range read on the points index, no sort. */
+export async function hasPointAfter(bucketId: Types.ObjectId, dataSourceId: Types.ObjectId, after: Date, field?: string): Promise<boolean> {
+  const filter = {
+    bucketId,
+    dataSourceId,
+    timestamp: { $gt: after },
+    ...(field === undefined ? {} : { [`values.${field}`]: { $exists: true } }),
+  };
+  return (await DataPointModel.collection.findOne(filter, { projection: { _id: 1 } })) !== null;
+}

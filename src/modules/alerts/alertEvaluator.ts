@@ -4,7 +4,7 @@ import type { DataPointRecord } from '../points/model';
 import { activeRule } from './ruleStore';
 import { commitEvaluation, type EvaluatedRule } from './commitEvaluation';
 import { evaluatePoints } from './evaluateRule';
-import { hasNewerPointFor } from './newestPoint';
+import { newerPointStoredBefore } from './newestPoint';
 import type { RuleCache } from './ruleCache';
 
 export interface EvaluatorOptions {
@@ -17,6 +17,8 @@ export interface EvaluatorOptions {
 }
 
 const attemptsOnConflict = 3;
+
+const earliestStored = (points: readonly DataPointRecord[]) => new Date(Math.min(...points.map((point) => point.createdAt.getTime())));
 
 /**
  * The alerting consumer of committed points. Work is serialized per data source, so one
@@ -35,9 +37,13 @@ export function createAlertEvaluator({ cache, logger, onNotificationsOwed, maxQu
         cache.remember(current._id, current.dataSourceId.toHexString(), { ...current, lastPointAt: evaluation.next.lastPointAt });
         return;
       }
-      // This instance only knows the points it evaluated. A newer point stored through another
-      // instance, or before a restart, makes these late: they must not move the rule.
-      if (await hasNewerPointFor(current, evaluation.next.lastPointAt as Date)) return;
+      // This instance only knows the points it evaluated. A newer point stored earlier through
+      // another instance, or before a restart, makes these late: they must not flip the state.
+      // (A repeat trigger while firing flips nothing, so it costs no read.)
+      if (evaluation.next.state !== current.state) {
+        const checked = { newest: evaluation.next.lastPointAt as Date, storedAt: earliestStored(points) };
+        if (await newerPointStoredBefore(current, checked)) return;
+      }
       const written = await commitEvaluation(current, evaluation, now);
       if (written) {
         cache.remember(written._id, written.dataSourceId.toHexString(), { ...written, lastPointAt: evaluation.next.lastPointAt });

@@ -12,6 +12,12 @@ export function newestPointFor(rule: Pick<EvaluatedRule, 'bucketId' | 'dataSourc
   return latestPointOf(rule.bucketId, rule.dataSourceId, fieldOf(rule));
 }
 
-/** Whether a point bearing on the rule (as for newestPointFor) is stored with a timestamp after `after`. */
-export const hasNewerPointFor = (rule: Pick<EvaluatedRule, 'bucketId' | 'dataSourceId' | 'parsedCondition'>, after: Date) =>
-  hasPointAfter(rule.bucketId, rule.dataSourceId, after, fieldOf(rule));
+/**
+ * Whether points are late for a rule: a point bearing on it (as for newestPointFor) with a
+ * later timestamp was stored before they were. Points stored at the same time or after are
+ * concurrent, not earlier: they are evaluated after these, wherever they arrived.
+ */
+export const newerPointStoredBefore = (
+  rule: Pick<EvaluatedRule, 'bucketId' | 'dataSourceId' | 'parsedCondition'>,
+  points: { newest: Date; storedAt: Date },
+) => hasPointAfter(rule.bucketId, rule.dataSourceId, { after: points.newest, storedBefore: points.storedAt, field: fieldOf(rule) });

@@ -18,12 +18,21 @@ export const latestPointOf = (bucketId: Types.ObjectId, dataSourceId: Types.Obje
     { sort: { timestamp: -1 } },
   ) as Promise<DataPointRecord | null>;
 
-/** Whether the source has a point newer than `after` (with the number field `field`, when given): a range read on the points index, no sort. */
-export async function hasPointAfter(bucketId: Types.ObjectId, dataSourceId: Types.ObjectId, after: Date, field?: string): Promise<boolean> {
+/**
+ * Whether the source has a point with a timestamp after `after` that was stored before
+ * `storedBefore` (and has the number field `field`, when given): a range read on the points
+ * index, no sort.
+ */
+export async function hasPointAfter(
+  bucketId: Types.ObjectId,
+  dataSourceId: Types.ObjectId,
+  { after, storedBefore, field }: { after: Date; storedBefore: Date; field?: string },
+): Promise<boolean> {
   const filter = {
     bucketId,
     dataSourceId,
     timestamp: { $gt: after },
+    createdAt: { $lt: storedBefore },
     ...(field === undefined ? {} : { [`values.${field}`]: { $exists: true } }),
   };
   return (await DataPointModel.collection.findOne(filter, { projection: { _id: 1 } })) !== null;

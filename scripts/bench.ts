@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
+import { ingestWithRulesRatio, webhookDelivery } from './bench/alerts';
 import { connectMongoose } from '../src/db/connectMongoose';
 import { startDatabase } from '../src/db/startDatabase';
 import { generateKey } from '../src/modules/keys/keyFormat';
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
       HOST: '127.0.0.1',
       DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey,
       WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
+      // F and G deliver to a receiver in this process.
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOWED_IPS: '127.0.0.1',
       RATE_LIMIT_PER_KEY: '1000000000',
       RATE_LIMIT_PER_IP: '1000000000',
     },
@@ -74,9 +78,18 @@ async function main(): Promise<void> {
       `E /health during count-by-minute queries over them: p50 ${round(e.p50, 1)} ms, p99 ${round(e.p99, 1)} ms, max ${round(e.max, 1)} ms (${e.calls} calls, ${e.queries} queries, query p50 ${round(e.queryP50, 0)} ms)\n`,
     );
 
+    const f = await ingestWithRulesRatio(baseUrl, adminKey, seed, Math.max(2, Math.round(seconds / 3)));
+    process.stdout.write(
+      `F single ingest with 10 alert rules (1 firing): ${round(f.withRules, 0)} req/s vs ${round(f.without, 0)} req/s without (${f.triggered} webhooks)\n`,
+    );
+    const g = await webhookDelivery(baseUrl, adminKey, seed);
+    process.stdout.write(
+      `G webhooks: ${round(g.perSecond, 0)} deliveries/s; point 201 → webhook received p50 ${round(g.latencyP50, 1)} ms, p99 ${round(g.latencyP99, 1)} ms\n`,
+    );
+
     const rss = peakRssMb(server.child.pid!);
     process.stdout.write(
-      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)} E=${round(e.p99, 1)}\n`,
+      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)} E=${round(e.p99, 1)} F=${round(f.ratio)} G=${round(g.perSecond, 0)}/${round(g.latencyP50, 0)}\n`,
     );
   } finally {
     await mongoose.connection.dropDatabase().catch(() => undefined);

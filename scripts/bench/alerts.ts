@@ -1,0 +1,112 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Seed } from './fixtures';
+import { runLoad } from './load';
+
+async function call(baseUrl: string, key: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, any>;
+}
+
+/** A receiver answering 204 at once, counting what arrives and when. */
+async function startReceiver() {
+  const arrivals: number[] = [];
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      arrivals.push(performance.now());
+      response.writeHead(204).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals, close: () => server.close() };
+}
+
+async function createRule(baseUrl: string, adminKey: string, seed: Seed, url: string, condition: string, cooldownMinutes: number) {
+  const { alertRule } = await call(baseUrl, adminKey, 'POST', '/api/alerts', {
+    bucketId: seed.bucketId,
+    dataSourceId: seed.sourceId,
+    name: `bench ${condition} ${Math.random()}`,
+    condition,
+    webhookUrl: url,
+    cooldownMinutes,
+  });
+  return alertRule._id as string;
+}
+
+/**
+ * F: single-point ingest (64 connections) on a source with 10 alert rules, one of them firing
+ * (its cooldown keeps it from sending on every point), ÷ the same without rules; rounds
+ * alternate, as in B. The rules are paused for the rounds without them.
+ */
+export async function ingestWithRulesRatio(baseUrl: string, adminKey: string, seed: Seed, seconds: number) {
+  const receiver = await startReceiver();
+  const conditions = ['temperature > 0', ...Array.from({ length: 9 }, (_, i) => `temperature > ${1000 + i}`)];
+  const ruleIds = await Promise.all(conditions.map((condition) => createRule(baseUrl, adminKey, seed, `${receiver.url}/f`, condition, 60)));
+  const setRules = (status: 'active' | 'paused') =>
+    Promise.all(ruleIds.map((id) => call(baseUrl, adminKey, 'PATCH', `/api/buckets/${seed.bucketId}/alerts/${id}`, { status })));
+  const body = JSON.stringify({ bucketId: seed.bucketId, dataSourceId: seed.sourceId, values: { temperature: 21.5, humidity: 40 } });
+  const load = () =>
+    runLoad({ url: `${baseUrl}/api/data`, method: 'POST', connections: 64, seconds, headers: { 'x-api-key': seed.writeKey }, body });
+  const rounds = 3;
+  let [withRules, without] = [0, 0];
+  for (let round = 0; round < rounds; round += 1) {
+    await setRules('active');
+    const on = await load();
+    await setRules('paused');
+    const off = await load();
+    if (on.non2xx + on.errors + off.non2xx + off.errors > 0) throw new Error(`ingest with rules failed: ${JSON.stringify({ on, off })}`);
+    withRules += on.requestsPerSecond;
+    without += off.requestsPerSecond;
+  }
+  for (const id of ruleIds) await call(baseUrl, adminKey, 'DELETE', `/api/buckets/${seed.bucketId}/alerts/${id}`);
+  receiver.close();
+  return { withRules: withRules / rounds, without: without / rounds, ratio: withRules / without, triggered: receiver.arrivals.length };
+}
+
+/**
+ * G: webhook delivery. Throughput: `count` test events queued through the API, delivered
+ * (signed, over HTTP, recorded) to a local receiver; deliveries/s from the first queue call
+ * to the last arrival. Latency: 50 points posted one after another, alternately above and
+ * below a rule's threshold, so each one triggers or resolves it; p50 ms from a point's 201
+ * to its webhook's arrival.
+ */
+export async function webhookDelivery(baseUrl: string, adminKey: string, seed: Seed, count = 2000) {
+  const receiver = await startReceiver();
+  const testRule = await createRule(baseUrl, adminKey, seed, `${receiver.url}/g`, 'temperature > 5000', 60);
+  const started = performance.now();
+  for (let queued = 0; queued < count; queued += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, count - queued) }, () =>
+        call(baseUrl, adminKey, 'POST', `/api/buckets/${seed.bucketId}/alerts/${testRule}/test`),
+      ),
+    );
+  }
+  while (receiver.arrivals.length < count) await new Promise((resolve) => setTimeout(resolve, 10));
+  const perSecond = count / ((receiver.arrivals[count - 1]! - started) / 1000);
+
+  const flipping = await createRule(baseUrl, adminKey, seed, `${receiver.url}/g`, 'temperature > 6000', 0);
+  const latencies: number[] = [];
+  for (let n = 0; n < 50; n += 1) {
+    const before = receiver.arrivals.length;
+    await call(baseUrl, seed.writeKey, 'POST', '/api/data', {
+      bucketId: seed.bucketId,
+      dataSourceId: seed.sourceId,
+      values: { temperature: n % 2 ? 20 : 7000 },
+    });
+    const acknowledged = performance.now();
+    while (receiver.arrivals.length === before) await new Promise((resolve) => setTimeout(resolve, 1));
+    latencies.push(receiver.arrivals[before]! - acknowledged);
+  }
+  for (const id of [testRule, flipping]) await call(baseUrl, adminKey, 'DELETE', `/api/buckets/${seed.bucketId}/alerts/${id}`);
+  receiver.close();
+  latencies.sort((a, b) => a - b);
+  return { perSecond, latencyP50: latencies[25]!, latencyP99: latencies[49]! };
+}

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     );
     const g = await webhookDelivery(baseUrl, adminKey, seed);
     process.stdout.write(
-      `G webhooks: ${round(g.perSecond, 0)} deliveries/s; point 201 → webhook received p50 ${round(g.latencyP50, 1)} ms, p99 ${round(g.latencyP99, 1)} ms\n`,
+      `G webhooks: ${round(g.perSecond, 0)} deliveries/s; point sent → webhook received p50 ${round(g.latencyP50, 1)} ms, p99 ${round(g.latencyP99, 1)} ms\n`,
     );
 
     const rss = peakRssMb(server.child.pid!);

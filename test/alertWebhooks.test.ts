@@ -1,4 +1,6 @@
+import mongoose, { Types } from 'mongoose';
 import { Webhook } from 'standardwebhooks';
+import { enqueueDelivery } from '../src/modules/webhooks/deliveries.service';
 import { alertKit, eventually } from './support/alertKit';
 import { createDataSource, createTenant, uniqueName, type Tenant } from './support/tenants';
 import { useTestApp } from './support/testApp';
@@ -60,6 +62,31 @@ describe('alert webhooks', () => {
     const all = await receiver.waitFor('/smoke', 2);
     const second = new Webhook(rule.secret).verify(all[1]!.body, all[1]!.headers as Record<string, string>) as { type: string };
     expect(second.type).toBe('alert.resolved');
+  });
+
+  it('drops, unsent, a delivery recorded after its rule was deleted', async () => {
+    const rule = await createRule('/orphan', 'temperature > 1000');
+    await app().http.delete(`/api/buckets/${tenant.bucketId}/alerts/${rule.id}`).set('X-API-Key', tenant.adminKey).expect(200);
+    // What a notification taken from the rule's outbox while the delete ran leaves behind.
+    const deliveryId = new Types.ObjectId();
+    const orphan = {
+      _id: deliveryId,
+      organizationId: new Types.ObjectId(tenant.organizationId),
+      bucketId: new Types.ObjectId(tenant.bucketId),
+      dataSourceId: new Types.ObjectId(sourceId),
+      alertRuleId: new Types.ObjectId(rule.id),
+      type: 'alert.triggered' as const,
+      body: '{}',
+      createdAt: new Date(),
+    };
+    await enqueueDelivery(orphan, 0);
+    const deliveries = mongoose.connection.collection('webhookdeliveries');
+    await eventually(
+      () => deliveries.findOne({ _id: deliveryId }),
+      (found) => found === null,
+      'the orphaned delivery is removed',
+    );
+    expect(receiver.received.filter((webhook) => webhook.path === '/orphan')).toEqual([]);
   });
 });
 

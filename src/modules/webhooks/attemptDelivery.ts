@@ -47,7 +47,7 @@ async function send(delivery: WebhookDeliveryRecord, ctx: AttemptContext): Promi
 
 function outcomeStatus(outcome: WebhookOutcome, delivery: WebhookDeliveryRecord, schedule: readonly number[]) {
   if (isSuccess(outcome.statusCode)) return { status: 'succeeded' as DeliveryStatus, nextAttemptAt: null };
-  if (outcome.statusCode === 410 || outcome === ruleGone) return { status: 'failed' as DeliveryStatus, nextAttemptAt: null };
+  if (outcome.statusCode === 410) return { status: 'failed' as DeliveryStatus, nextAttemptAt: null };
   const delayMs = nextAttemptDelayMs(schedule, delivery.attemptCount, outcome.retryAfterSeconds);
   if (delayMs === null) return { status: 'exhausted' as DeliveryStatus, nextAttemptAt: null };
   return { status: 'pending' as DeliveryStatus, nextAttemptAt: new Date(Date.now() + delayMs) };
@@ -61,6 +61,11 @@ function outcomeStatus(outcome: WebhookOutcome, delivery: WebhookDeliveryRecord,
 export async function attemptDelivery(delivery: WebhookDeliveryRecord, ctx: AttemptContext): Promise<void> {
   const at = new Date();
   const outcome = await send(delivery, ctx);
+  if (outcome === ruleGone) {
+    // Recorded after its rule was deleted (a race with the delete): the rule's log is gone with it.
+    await WebhookDeliveryModel.collection.deleteOne({ _id: delivery._id, lockedBy: ctx.instanceId });
+    return;
+  }
   const { status, nextAttemptAt } = outcomeStatus(outcome, delivery, ctx.schedule);
   const attempt = { at, statusCode: outcome.statusCode, durationMs: Math.round(outcome.durationMs), error: outcome.error };
   await WebhookDeliveryModel.collection.updateOne(

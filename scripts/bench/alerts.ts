@@ -59,6 +59,11 @@ export async function ingestWithRulesRatio(baseUrl: string, adminKey: string, se
   let [withRules, without] = [0, 0];
   for (let round = 0; round < rounds; round += 1) {
     await setRules('active');
+    // Resuming starts a rule at ok: one point makes the first rule fire before the round, so
+    // the round measures evaluation with a rule firing, not the transition into it.
+    const fired = receiver.arrivals.length;
+    await call(baseUrl, seed.writeKey, 'POST', '/api/data', JSON.parse(body));
+    while (receiver.arrivals.length === fired) await new Promise((resolve) => setTimeout(resolve, 5));
     const on = await load();
     await setRules('paused');
     const off = await load();

@@ -3,7 +3,7 @@ import type { PointsCommitted } from '../ingest/pointsCommitted';
 import type { DataPointRecord } from '../points/model';
 import { activeRule } from './ruleStore';
 import { commitEvaluation, type EvaluatedRule } from './commitEvaluation';
-import { evaluatePoints } from './evaluateRule';
+import { evaluatePoints, type Evaluation } from './evaluateRule';
 import { newerPointStoredBefore } from './newestPoint';
 import type { RuleCache } from './ruleCache';
 
@@ -28,15 +28,14 @@ const earliestStored = (points: readonly DataPointRecord[]) => new Date(Math.min
 export function createAlertEvaluator({ cache, logger, onNotificationsOwed, maxQueuedPerSource = 10_000 }: EvaluatorOptions) {
   const queues = new Map<string, { tail: Promise<void>; waiting: number }>();
 
-  async function evaluateRule(rule: EvaluatedRule, points: readonly DataPointRecord[]): Promise<void> {
+  /** Writes a transition, recomputing it from the stored rule when another writer came first. */
+  async function commitTransition(rule: EvaluatedRule, points: readonly DataPointRecord[], first: Evaluation): Promise<void> {
     let current: EvaluatedRule | null = rule;
+    let evaluation = first;
     for (let attempt = 0; current && attempt < attemptsOnConflict; attempt += 1) {
       const now = new Date();
-      const evaluation = evaluatePoints(current, points, now);
-      if (!evaluation.changed) {
-        cache.remember(current._id, current.dataSourceId.toHexString(), { ...current, lastPointAt: evaluation.next.lastPointAt });
-        return;
-      }
+      if (attempt > 0) evaluation = evaluatePoints(current, points, now);
+      if (!evaluation.changed) return;
       // This instance only knows the points it evaluated. A newer point stored earlier through
       // another instance, or before a restart, makes these late: they must not flip the state.
       // (A repeat trigger while firing flips nothing, so it costs no read.)
@@ -57,8 +56,13 @@ export function createAlertEvaluator({ cache, logger, onNotificationsOwed, maxQu
     }
   }
 
+  /** Most points change no rule: those cost no await and no write, only the state machine. */
   async function evaluateSource(sourceId: string, points: readonly DataPointRecord[]): Promise<void> {
-    for (const rule of await cache.rulesOf(sourceId)) await evaluateRule(rule, points);
+    for (const rule of await cache.rulesOf(sourceId)) {
+      const evaluation = evaluatePoints(rule, points, new Date());
+      if (evaluation.changed) await commitTransition(rule, points, evaluation);
+      else if (evaluation.next.lastPointAt) cache.evaluatedUpTo(rule._id, sourceId, evaluation.next.lastPointAt);
+    }
   }
 
   function enqueue(sourceId: string, points: DataPointRecord[]): void {

@@ -29,6 +29,25 @@ export interface Evaluation {
   changed: boolean;
 }
 
+/** Only the state fields: the rule passed in may be a whole stored document. */
+const snapshotOf = ({
+  parsedCondition,
+  cooldownMinutes,
+  state,
+  pendingSince,
+  lastPointAt,
+  lastTriggeredAt,
+  lastResolvedAt,
+}: RuleStateSnapshot) => ({
+  parsedCondition,
+  cooldownMinutes,
+  state,
+  pendingSince,
+  lastPointAt,
+  lastTriggeredAt,
+  lastResolvedAt,
+});
+
 const later = (a: Date | null, b: Date): Date => (a && a.getTime() >= b.getTime() ? a : b);
 
 /** Whether a point counts as data received for a no-data rule: recent enough to end the silence. */
@@ -41,9 +60,9 @@ export const endsSilence = (pointAt: Date, forSeconds: number, now: Date) => poi
  * last trigger; `for` is measured on point timestamps.
  */
 export function evaluatePoints(rule: RuleStateSnapshot, points: readonly EvaluatedPoint[], now: Date): Evaluation {
-  const next: RuleStateSnapshot = { ...rule };
+  const next = snapshotOf(rule);
   const events: AlertEvent[] = [];
-  const sorted = [...points].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+  const sorted = points.length < 2 ? points : [...points].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
   const condition = rule.parsedCondition;
   for (const point of sorted) {
     if (next.lastPointAt && point.timestamp.getTime() < next.lastPointAt.getTime()) continue;

@@ -16,6 +16,8 @@ export interface RuleCache {
   rulesOf: (sourceId: string) => Promise<EvaluatedRule[]>;
   /** Records what this instance just wrote or read of a rule (null: it is gone or inactive). */
   remember: (ruleId: Types.ObjectId, sourceId: string, rule: EvaluatedRule | null) => void;
+  /** The rule evaluated points up to `at` without a transition (kept in place: this runs for every point). */
+  evaluatedUpTo: (ruleId: Types.ObjectId, sourceId: string, at: Date) => void;
   /** A rule of the source was created, changed or deleted on this instance: read them again before the next evaluation. */
   forget: (sourceId: string) => void;
 }
@@ -73,6 +75,10 @@ export function createRuleCache(ttlMs: number, maxSources = 50_000): RuleCache {
       } else {
         entry.rules.delete(id);
       }
+    },
+    evaluatedUpTo: (ruleId, sourceId, at) => {
+      const rule = sources.get(sourceId)?.rules.get(ruleId.toHexString());
+      if (rule && (!rule.lastPointAt || at > rule.lastPointAt)) rule.lastPointAt = at;
     },
     forget: (sourceId) => {
       watched.invalidate();

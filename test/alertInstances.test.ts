@@ -72,26 +72,38 @@ describe('an instance killed mid-delivery', () => {
     await b?.stop();
   });
 
-  it('leaves the delivery to the next instance, which sends it with the same webhook-id', async () => {
+  it('leaves every owed delivery to the next instance: the one in flight with the same webhook-id, and those awaiting a retry', async () => {
     const env = { ...webhookEnv, MONGODB_URI: freshDatabaseUri('alertkill') };
     a = await startServerProcess(env);
     const fleet = await createFleet(a);
-    const rule = await createRule(a, fleet, '/killed', 'temperature > 30');
+    const inFlight = await createRule(a, fleet, '/killed', 'temperature > 30');
+    const retrying = [await createRule(a, fleet, '/owed-1', 'temperature > 31'), await createRule(a, fleet, '/owed-2', 'temperature > 32')];
     // The first attempt hangs until its sender dies; the next one is answered.
     receiver.replyOn('/killed', { status: 204, delayMs: 60_000 }, { status: 204 });
+    // These fail once and ask to be retried in 3 s: the instance is dead by then.
+    for (const path of ['/owed-1', '/owed-2']) receiver.replyOn(path, { status: 503, headers: { 'retry-after': '3' } }, { status: 204 });
     await post(a, fleet, 35, Date.now());
-    await receiver.waitFor('/killed', 1);
+    await Promise.all(['/killed', '/owed-1', '/owed-2'].map((path) => receiver.waitFor(path, 1)));
     await a.kill();
 
     b = await startServerProcess(env);
     // The dead instance's claim lapses after WEBHOOK_TIMEOUT_MS plus a margin of 5 s.
     const [first, second] = await receiver.waitFor('/killed', 2, 20_000);
     expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
-    expect(typeOf(rule.secret, second!)).toBe('alert.triggered');
+    expect(typeOf(inFlight.secret, second!)).toBe('alert.triggered');
     const deliveryId = String(first!.headers['webhook-id']);
-    const detail = await call(b, 'GET', `/api/buckets/${fleet.bucketId}/alerts/${rule.id}/deliveries/${deliveryId}`, adminKey);
+    const detail = await call(b, 'GET', `/api/buckets/${fleet.bucketId}/alerts/${inFlight.id}/deliveries/${deliveryId}`, adminKey);
     expect(detail.body.delivery).toMatchObject({ status: 'succeeded', attemptCount: 2, lastStatusCode: 204, body: second!.body });
     expect(detail.body.delivery.attempts).toEqual([expect.objectContaining({ statusCode: 204, error: null })]);
+
+    for (const [n, rule] of retrying.entries()) {
+      const [failed, delivered] = await receiver.waitFor(`/owed-${n + 1}`, 2, 20_000);
+      expect(delivered!.headers['webhook-id']).toBe(failed!.headers['webhook-id']);
+      expect(delivered!.at - failed!.at).toBeGreaterThanOrEqual(3000);
+      expect(typeOf(rule.secret, delivered!)).toBe('alert.triggered');
+      const log = await call(b, 'GET', `/api/buckets/${fleet.bucketId}/alerts/${rule.id}/deliveries`, adminKey);
+      expect(log.body.deliveries).toEqual([expect.objectContaining({ status: 'succeeded', attemptCount: 2, lastStatusCode: 204 })]);
+    }
   }, 60_000);
 });
 

@@ -1,18 +1,11 @@
-import { alertKit, pause } from './support/alertKit';
+import { alertKit, quickAlertingEnv, pause } from './support/alertKit';
 import { createTenant, type Tenant } from './support/tenants';
 import { startTestApp, useTestApp, type TestApp } from './support/testApp';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhookReceiver';
 
 // Evaluation (api.md §9 "Evaluation"): which points make which events, seen end to end from
 // posted points to what a webhook receiver gets. Every rule has its own data source and path.
-const app = useTestApp({
-  WEBHOOK_ALLOW_HTTP: 'true',
-  WEBHOOK_ALLOWED_IPS: '127.0.0.1',
-  WEBHOOK_RETRY_SCHEDULE: '0,0.2,0.2',
-  WEBHOOK_TIMEOUT_MS: '500',
-  WEBHOOK_POLL_INTERVAL_MS: '50',
-  ALERT_SWEEP_INTERVAL_MS: '100',
-});
+const app = useTestApp(quickAlertingEnv);
 
 let receiver: WebhookReceiver;
 let tenant: Tenant;

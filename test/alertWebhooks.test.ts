@@ -1,21 +1,14 @@
 import mongoose, { Types } from 'mongoose';
 import { Webhook } from 'standardwebhooks';
 import { enqueueDelivery } from '../src/modules/webhooks/deliveries.service';
-import { alertKit, eventually } from './support/alertKit';
+import { alertKit, quickAlertingEnv, eventually } from './support/alertKit';
 import { createDataSource, createTenant, uniqueName, type Tenant } from './support/tenants';
 import { useTestApp } from './support/testApp';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhookReceiver';
 
 // Delivery (api.md §9 "Delivery"): retries, statuses and signatures as a real receiver sees
 // them, and the delivery log the API reports afterwards.
-const app = useTestApp({
-  WEBHOOK_ALLOW_HTTP: 'true',
-  WEBHOOK_ALLOWED_IPS: '127.0.0.1',
-  WEBHOOK_RETRY_SCHEDULE: '0,0.2,0.2',
-  WEBHOOK_TIMEOUT_MS: '500',
-  WEBHOOK_POLL_INTERVAL_MS: '50',
-  ALERT_SWEEP_INTERVAL_MS: '100',
-});
+const app = useTestApp(quickAlertingEnv);
 
 let receiver: WebhookReceiver;
 let tenant: Tenant;

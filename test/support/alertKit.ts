@@ -4,6 +4,16 @@ import { uniqueName, type Tenant } from './tenants';
 import type { TestApp } from './testApp';
 import type { ReceivedWebhook, WebhookReceiver } from './webhookReceiver';
 
+/** Alerting at test speed, delivering to a receiver on 127.0.0.1: three attempts 0.2 s apart, sweeps every 0.1 s. */
+export const quickAlertingEnv = {
+  WEBHOOK_ALLOW_HTTP: 'true',
+  WEBHOOK_ALLOWED_IPS: '127.0.0.1',
+  WEBHOOK_RETRY_SCHEDULE: '0,0.2,0.2',
+  WEBHOOK_TIMEOUT_MS: '500',
+  WEBHOOK_POLL_INTERVAL_MS: '50',
+  ALERT_SWEEP_INTERVAL_MS: '100',
+};
+
 /** A rule as a test made it, with what the webhook bodies it causes must name. */
 export interface TestRule {
   id: string;

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   });
   if (bootstrap.action === 'ensured-given-key') logger.info('bootstrap admin key from DAKKIO_BOOTSTRAP_ADMIN_KEY installed');
 
-  // The config requires WEBHOOK_SECRET_KEY with MONGODB_URI, so only the embedded database gets here.
+  // loadConfigOrExit requires WEBHOOK_SECRET_KEY with MONGODB_URI: only the embedded database makes its own.
   const webhookSecretKey = config.WEBHOOK_SECRET_KEY ?? (await localSecretKey(database.persistent ? config.DATA_DIR : null));
   const deps = createDeps(config, logger, { webhookSecretKey });
   const app = buildApp(deps);

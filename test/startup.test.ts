@@ -36,6 +36,28 @@ describe('npm start (node dist/src/main.js)', () => {
     for (const variable of ['PORT', 'MONGODB_URI', 'RATE_LIMIT_PER_KEY']) expect(output()).toContain(`${variable}:`);
   });
 
+  it('refuses to start on MONGODB_URI without WEBHOOK_SECRET_KEY, which every instance must share', async () => {
+    const child = runBuilt('src/main.js', { MONGODB_URI: freshDatabaseUri('startup'), WEBHOOK_SECRET_KEY: '' });
+    const output = collectOutput(child);
+    expect(await exitCodeOf(child)).toBe(1);
+    expect(output()).toContain('WEBHOOK_SECRET_KEY: required with MONGODB_URI');
+    expect(output()).not.toContain('dakkio-server listening');
+  });
+
+  it('lists every bad webhook setting', async () => {
+    const child = runBuilt('src/main.js', {
+      WEBHOOK_SECRET_KEY: 'too short',
+      WEBHOOK_RETRY_SCHEDULE: '0,5,soon',
+      WEBHOOK_ALLOWED_IPS: '127.0.0.1,not-an-address',
+      WEBHOOK_ALLOW_HTTP: 'yes',
+    });
+    const output = collectOutput(child);
+    expect(await exitCodeOf(child)).toBe(1);
+    for (const variable of ['WEBHOOK_SECRET_KEY', 'WEBHOOK_RETRY_SCHEDULE', 'WEBHOOK_ALLOWED_IPS', 'WEBHOOK_ALLOW_HTTP']) {
+      expect(output()).toContain(`${variable}:`);
+    }
+  });
+
   it('answers /health and /ready, and the request id is echoed', async () => {
     const server = await startServerProcess({ MONGODB_URI: freshDatabaseUri('startup') });
     await request(server.baseUrl).get('/health').expect(200, { status: 'ok' });

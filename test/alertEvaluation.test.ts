@@ -140,6 +140,16 @@ describe('threshold rules', () => {
   });
 });
 
+describe("points without the rule's field", () => {
+  it('make no later-arriving point with the field late, however new they are', async () => {
+    const rule = await kit.createRule('/other-field', 'temperature > 30', { cooldownMinutes: 60 });
+    const start = new Date(Date.now() - 60_000);
+    await kit.post(rule, { humidity: 50 }, { timestamp: secondsFrom(start, 5) });
+    const hot = await kit.post(rule, { temperature: 99 }, { timestamp: secondsFrom(start, 3) });
+    await kit.expectWebhook(rule, 1, { type: 'alert.triggered', currentValue: 99, ...threshold30, dataPoint: hot });
+  });
+});
+
 describe('late points through another instance', () => {
   const env = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_IPS: '127.0.0.1', WEBHOOK_POLL_INTERVAL_MS: '50' };
   let other: TestApp;

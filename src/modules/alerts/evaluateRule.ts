@@ -66,13 +66,15 @@ export function evaluatePoints(rule: RuleStateSnapshot, points: readonly Evaluat
   const condition = rule.parsedCondition;
   for (const point of sorted) {
     if (next.lastPointAt && point.timestamp.getTime() < next.lastPointAt.getTime()) continue;
-    next.lastPointAt = later(next.lastPointAt, point.timestamp);
     if (condition.kind === 'no_data') {
+      next.lastPointAt = later(next.lastPointAt, point.timestamp);
       if (next.state === 'firing' && endsSilence(point.timestamp, condition.forSeconds, now)) resolve(next, events, point, now);
       continue;
     }
+    // A point without the field neither matches nor breaks the condition, so it makes no later point late.
     const value = point.values[condition.field];
     if (typeof value !== 'number') continue;
+    next.lastPointAt = later(next.lastPointAt, point.timestamp);
     if (!conditionHolds(condition, value)) {
       if (next.state === 'firing') resolve(next, events, point, now);
       else if (next.state === 'pending') Object.assign(next, { state: 'ok', pendingSince: null });

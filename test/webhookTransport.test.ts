@@ -157,9 +157,9 @@ describe('webhook sender address filtering', () => {
     expect(connections).toBe(0);
   });
 
-  it('names the host and the address it resolved to', async () => {
+  it('names the host but not the private address it resolved to', async () => {
     expect((await post(strict, `http://localhost:${port}/`)).error).toBe(
-      'Refused: localhost resolves to 127.0.0.1, which is a private, loopback or reserved address',
+      'Refused: localhost resolves to a private, loopback or reserved address',
     );
   });
 
@@ -185,7 +185,7 @@ describe('webhook sender address filtering', () => {
 
     it('checks the answer of the one lookup made when connecting, and connects to that address', async () => {
       expect((await post(strict, `http://hooks.example:${port}/`)).error).toBe(
-        'Refused: hooks.example resolves to 127.0.0.1, which is a private, loopback or reserved address',
+        'Refused: hooks.example resolves to a private, loopback or reserved address',
       );
       expect(lookups).toBe(1);
       expect(connections).toBe(0);

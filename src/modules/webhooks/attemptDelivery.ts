@@ -3,6 +3,7 @@ import { serverVersion } from '../../shared/version';
 import { attemptsKept, WebhookDeliveryModel, type DeliveryStatus, type WebhookDeliveryRecord } from './model';
 import { nextAttemptDelayMs } from './retrySchedule';
 import type { WebhookOutcome, WebhookSender } from './sendWebhook';
+import { UnopenableSecretError } from './secretBox';
 import { signatureHeader } from './signature';
 
 /** Where a delivery goes and what signs it, read at each attempt so URL changes and rotations apply to retries. */
@@ -26,11 +27,29 @@ const isSuccess = (code: number | null) => code !== null && code >= 200 && code 
 
 const ruleGone: WebhookOutcome = { statusCode: null, durationMs: 0, error: 'The alert rule no longer exists', retryAfterSeconds: null };
 
+/** Could not look up, open or sign: a failed attempt like any other, so the schedule still ends it. */
+const unsendable = (error: unknown): WebhookOutcome => ({
+  statusCode: null,
+  durationMs: 0,
+  error:
+    error instanceof UnopenableSecretError
+      ? 'Not sent: the webhook secret could not be opened (is WEBHOOK_SECRET_KEY the same on every instance?)'
+      : 'Not sent: the rule could not be read',
+  retryAfterSeconds: null,
+});
+
 async function send(delivery: WebhookDeliveryRecord, ctx: AttemptContext): Promise<WebhookOutcome> {
-  const target = await ctx.targetOf(delivery.alertRuleId);
-  if (!target) return ruleGone;
+  let target: WebhookTarget | null;
+  let signature: string;
   const webhookId = delivery._id.toHexString();
   const timestamp = Math.floor(Date.now() / 1000);
+  try {
+    target = await ctx.targetOf(delivery.alertRuleId);
+    if (!target) return ruleGone;
+    signature = signatureHeader(target.secrets, webhookId, timestamp, delivery.body);
+  } catch (error) {
+    return unsendable(error);
+  }
   return ctx.send({
     url: target.url,
     timeoutMs: ctx.timeoutMs,
@@ -40,7 +59,7 @@ async function send(delivery: WebhookDeliveryRecord, ctx: AttemptContext): Promi
       'user-agent': userAgent,
       'webhook-id': webhookId,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(target.secrets, webhookId, timestamp, delivery.body),
+      'webhook-signature': signature,
     },
   });
 }

@@ -8,6 +8,9 @@ const TAG_BYTES = 16;
 const PREFIX = 'v1.';
 
 /** AES-256-GCM for webhook secrets at rest. */
+/** A sealed secret that this key cannot open: another WEBHOOK_SECRET_KEY, another rule, or altered. */
+export class UnopenableSecretError extends Error {}
+
 export interface SecretBox {
   /** context is bound as additional authenticated data (we pass the alert rule id), so a sealed value moved to another rule fails to open. */
   seal(plaintext: string, context: string): string;
@@ -28,14 +31,14 @@ export function createSecretBox(key: Buffer): SecretBox {
     },
     open(sealed, context) {
       const raw = sealed.startsWith(PREFIX) ? Buffer.from(sealed.slice(PREFIX.length), 'base64url') : Buffer.alloc(0);
-      if (raw.length < IV_BYTES + TAG_BYTES) throw new Error('Sealed webhook secret is malformed');
+      if (raw.length < IV_BYTES + TAG_BYTES) throw new UnopenableSecretError('Sealed webhook secret is malformed');
       const decipher = createDecipheriv(ALGORITHM, boxKey, raw.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(context, 'utf8'));
       decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
       try {
         return Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8');
       } catch {
-        throw new Error('Sealed webhook secret could not be opened (wrong key, wrong rule, or altered)');
+        throw new UnopenableSecretError('Sealed webhook secret could not be opened (wrong key, wrong rule, or altered)');
       }
     },
   };

@@ -129,8 +129,9 @@ function describeError(error: unknown): string {
   const refused = REFUSED.exec(message);
   if (refused) {
     const [, address, host] = refused;
-    const named = host && host !== 'undefined' && host !== address ? `${host} resolves to ${address}, which` : address;
-    return `Refused: ${named} is a private, loopback or reserved address`;
+    // Never the address a name resolved to: the delivery log would map the private network for anyone with alerts:write.
+    if (host && host !== 'undefined' && host !== address) return `Refused: ${host} resolves to a private, loopback or reserved address`;
+    return `Refused: ${address} is a private, loopback or reserved address`;
   }
   if (REASONS[code]) return REASONS[code];
   if (/CERT|TLS|SSL/.test(code)) return `TLS error (${code})`;

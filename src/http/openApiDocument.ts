@@ -36,7 +36,8 @@ function errorStatusesOf(route: Route): number[] {
   const add = (...more: number[]) => {
     for (const status of more) statuses.add(status);
   };
-  if (route.access.kind === 'key') add(401, 403, 429);
+  if (route.access.kind === 'key') add(401, 429);
+  if (route.access.kind === 'key' && route.access.scope !== null) add(403);
   if (route.access.kind === 'key' && route.access.bucket) statuses.add(404);
   if (route.request.params || route.request.query || route.request.body) statuses.add(400);
   if (route.request.body) add(413, 415);
@@ -62,7 +63,7 @@ function operationOf(route: Route) {
     summary: route.summary,
     tags: [route.tag],
     security: route.access.kind === 'key' ? [{ ApiKeyHeader: [] }, { BearerKey: [] }] : [],
-    ...(route.access.kind === 'key' ? { 'x-required-scope': route.access.scope } : {}),
+    ...(route.access.kind === 'key' ? { 'x-required-scope': route.access.scope ?? 'any valid key' } : {}),
     parameters: [
       ...parametersOf(route.request.params, 'path'),
       ...parametersOf(route.request.query, 'query'),

@@ -39,7 +39,8 @@ export type Access =
   | { kind: 'public' }
   | {
       kind: 'key';
-      scope: Scope;
+      /** null: any valid key, whatever its type, scopes or reach (a key asking about itself). */
+      scope: Scope | null;
       /** The 403 message when the key's type or scopes do not allow the route. */
       deniedMessage: string;
       /** Absent: the route acts on the whole organization, so only admin keys reach it. */

@@ -19,6 +19,18 @@ export const toListedKey = (record: ApiKeyRecord) => ({
   lastUsedAt: toIso(record.lastUsedAt),
 });
 
+/** A key's view of itself (GET /api/keys/me): what it is and what it reaches. */
+export const toOwnKey = (record: ApiKeyRecord) => ({
+  _id: record._id.toHexString(),
+  name: record.name,
+  type: record.type as KeyType,
+  keyPrefix: record.keyPrefix,
+  bucketId: record.bucketId ? record.bucketId.toHexString() : null,
+  organizationId: record.organizationId.toHexString(),
+  scopes: effectiveScopes(record),
+  expiresAt: toIso(record.expiresAt),
+});
+
 /** The create view: the only response that ever carries the plaintext. */
 export const toCreatedKey = ({ record, plaintext }: IssuedKey) => ({
   _id: record._id.toHexString(),

@@ -3,7 +3,8 @@ import { bucketParams } from '../buckets/schemas';
 import { createAdminKey, deleteAdminKey, listAdminKeys } from './adminKeys.service';
 import { createBucketKey, deleteBucketKey, listBucketKeys, rotateBucketKey } from './bucketKeys.service';
 import type { ApiKeyRecord } from './model';
-import { toCreatedKey, toListedKey } from './presenters';
+import { findOwnKey } from './ownKey.service';
+import { toCreatedKey, toListedKey, toOwnKey } from './presenters';
 import {
   adminKeyParams,
   bucketKeyParams,
@@ -12,6 +13,7 @@ import {
   createdKeyResponse,
   deletedKeyResponse,
   listKeysOut,
+  ownKeyOut,
   rotateKeyBody,
   rotatedKeyResponse,
 } from './schemas';
@@ -77,6 +79,15 @@ export const keyRoutes = [
         previousKey: { _id: previous._id, expiresAt: toIso(previous.expiresAt) },
       };
     },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/keys/me',
+    summary: 'The key making the request: its type, bucket, scopes and expiry',
+    tag: 'API keys',
+    access: { kind: 'key', scope: null, deniedMessage: 'Any valid key may ask about itself' },
+    response: { status: 200, schema: ownKeyOut, description: 'The key, without its secret' },
+    handler: async ({ key }) => ({ key: toOwnKey(await findOwnKey(key)) }),
   }),
   defineRoute({
     method: 'get',

@@ -40,6 +40,11 @@ const createdKeyOut = listedKeyOut.omit({ lastUsedAt: true }).extend({
   key: z.string().describe('The plaintext key. Shown only in this response.'),
 });
 
+export const ownKeyOut = z.object({
+  key: listedKeyOut.pick({ _id: true, name: true, type: true, keyPrefix: true, bucketId: true, scopes: true, expiresAt: true }).extend({
+    organizationId: z.string(),
+  }),
+});
 export const listKeysOut = z.object({ apiKeys: z.array(listedKeyOut) });
 export const createdKeyResponse = z.object({ message: z.string(), apiKey: createdKeyOut });
 export const rotatedKeyResponse = createdKeyResponse.extend({

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Store } from 'express-rate-limit';
 import { DomainError } from './shared/errors';
+import { corsFor } from './http/cors';
 import { createErrorHandler } from './http/errorHandler';
 import { mountRoutes } from './http/mountRoutes';
 import { createRateLimiter } from './http/rateLimit';
@@ -27,6 +28,8 @@ export function buildApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.use(requestContext(deps.logger));
   app.use(requestDeadline(config.REQUEST_TIMEOUT_MS));
   app.use(helmet());
+  const allowCrossOrigin = corsFor(config.CORS_ORIGINS);
+  if (allowCrossOrigin) app.use('/api', allowCrossOrigin);
 
   const applyRateLimit = createRateLimiter({
     windowMs: config.RATE_LIMIT_WINDOW_MS,

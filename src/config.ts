@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { corsOrigins } from './http/corsOrigins';
 import { trustProxySetting } from './http/trustProxySetting';
 import { parseSecretKey } from './modules/webhooks/secretBox';
 import { ipAllowList } from './modules/webhooks/ipAllowList';
@@ -52,6 +53,8 @@ export const configSchema = z.object({
   REQUEST_TIMEOUT_MS: count(100, 30_000),
   SHUTDOWN_TIMEOUT_MS: count(100, 10_000),
   TRUST_PROXY: trustProxySetting.default(false),
+  /** Origins whose browser scripts may call /api/* (api.md §10); unset: CORS off. */
+  CORS_ORIGINS: corsOrigins.optional(),
   QUERY_MAX_TIME_MS: count(1, 10_000),
   QUERY_MAX_CONCURRENT_PER_KEY: count(1, 4),
   QUERY_MAX_INTERVALS: count(1, 20_000),

@@ -1,8 +1,8 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Store } from 'express-rate-limit';
 import { DomainError } from './shared/errors';
 import { corsFor } from './http/cors';
+import { securityHeaders } from './http/securityHeaders';
 import { createErrorHandler } from './http/errorHandler';
 import { mountRoutes } from './http/mountRoutes';
 import { createRateLimiter } from './http/rateLimit';
@@ -27,7 +27,7 @@ export function buildApp(deps: AppDeps, options: AppOptions = {}): Express {
 
   app.use(requestContext(deps.logger));
   app.use(requestDeadline(config.REQUEST_TIMEOUT_MS));
-  app.use(helmet());
+  app.use(securityHeaders(config.TLS_TERMINATED));
   const allowCrossOrigin = corsFor(config.CORS_ORIGINS);
   if (allowCrossOrigin) app.use('/api', allowCrossOrigin);
 

@@ -53,6 +53,8 @@ export const configSchema = z.object({
   REQUEST_TIMEOUT_MS: count(100, 30_000),
   SHUTDOWN_TIMEOUT_MS: count(100, 10_000),
   TRUST_PROXY: trustProxySetting.default(false),
+  /** HTTPS ends in front of the server (a proxy or balancer): send HSTS and upgrade-insecure-requests. */
+  TLS_TERMINATED: flag.default(false),
   /** Origins whose browser scripts may call /api/* (api.md §10); unset: CORS off. */
   CORS_ORIGINS: corsOrigins.optional(),
   QUERY_MAX_TIME_MS: count(1, 10_000),

@@ -30,7 +30,7 @@ export interface Evaluation {
 }
 
 /** Only the state fields: the rule passed in may be a whole stored document. */
-const snapshotOf = ({
+export const snapshotOf = ({
   parsedCondition,
   cooldownMinutes,
   state,

@@ -1,16 +1,17 @@
 /**
  * A value read at most once per `ttlMs`, shared by concurrent callers. After `invalidate()`
  * the next `get()` reads again, also when a read was already under way as it was called (that
- * read may have missed the change).
+ * read may have missed the change). `read` gets the value as it is when the read completes,
+ * to carry over what was learned in the meantime.
  */
-export function createRefreshing<T>(ttlMs: number, initial: T, read: () => Promise<T>) {
+export function createRefreshing<T>(ttlMs: number, initial: T, read: (latest: () => T) => Promise<T>) {
   let value = initial;
   let loadedAt = Number.NEGATIVE_INFINITY;
   let generation = 0;
   let loading: Promise<void> | null = null;
   const load = async () => {
     const startedAt = generation;
-    value = await read();
+    value = await read(() => value);
     loadedAt = startedAt === generation ? Date.now() : Number.NEGATIVE_INFINITY;
   };
   return {
@@ -21,6 +22,8 @@ export function createRefreshing<T>(ttlMs: number, initial: T, read: () => Promi
       }
       return value;
     },
+    /** The value as last read, without reading. */
+    peek: (): T => value,
     invalidate: (): void => {
       loadedAt = Number.NEGATIVE_INFINITY;
       generation += 1;

@@ -3,13 +3,7 @@ import type { EvaluatedRule } from './commitEvaluation';
 import { createRefreshing } from './refreshing';
 import { activeRulesOfSource, sourcesWithActiveRules } from './ruleStore';
 
-interface SourceEntry {
-  loadedAt: number;
-  rules: Map<string, EvaluatedRule>;
-  loading: Promise<void> | null;
-  /** Bumped by forget, so a read that was already under way does not count as fresh. */
-  generation: number;
-}
+type SourceRules = ReturnType<typeof createRefreshing<Map<string, EvaluatedRule>>>;
 
 export interface RuleCache {
   /** The active rules of a data source, read from the database at most once per `ttlMs`. */
@@ -31,25 +25,24 @@ const laterOf = (a: Date | null, b: Date | null) => (!a ? b : !b ? a : a > b ? a
  * is only kept here between transitions, so it survives reloads by taking the later one.
  */
 export function createRuleCache(ttlMs: number, maxSources = 50_000): RuleCache {
-  const sources = new Map<string, SourceEntry>();
+  const sources = new Map<string, SourceRules>();
   // One read per ttlMs says which sources have rules at all, so the many that have none cost no read of their own.
   const watched = createRefreshing(ttlMs, new Set<string>(), sourcesWithActiveRules);
-  const load = async (sourceId: string, entry: SourceEntry) => {
-    const generation = entry.generation;
+  const readRules = async (sourceId: string, latest: () => Map<string, EvaluatedRule>) => {
     const fresh = await activeRulesOfSource(sourceId);
-    const rules = new Map<string, EvaluatedRule>();
-    for (const rule of fresh) {
-      const id = rule._id.toHexString();
-      rules.set(id, { ...rule, lastPointAt: laterOf(rule.lastPointAt, entry.rules.get(id)?.lastPointAt ?? null) });
-    }
-    entry.rules = rules;
-    entry.loadedAt = entry.generation === generation ? Date.now() : Number.NEGATIVE_INFINITY;
+    const known = latest();
+    return new Map(
+      fresh.map((rule) => {
+        const id = rule._id.toHexString();
+        return [id, { ...rule, lastPointAt: laterOf(rule.lastPointAt, known.get(id)?.lastPointAt ?? null) }];
+      }),
+    );
   };
-  const entryOf = (sourceId: string): SourceEntry => {
+  const entryOf = (sourceId: string): SourceRules => {
     let entry = sources.get(sourceId);
     if (!entry) {
       if (sources.size >= maxSources) sources.delete(sources.keys().next().value as string);
-      entry = { loadedAt: Number.NEGATIVE_INFINITY, rules: new Map(), loading: null, generation: 0 };
+      entry = createRefreshing(ttlMs, new Map<string, EvaluatedRule>(), (latest) => readRules(sourceId, latest));
       sources.set(sourceId, entry);
     }
     return entry;
@@ -57,35 +50,24 @@ export function createRuleCache(ttlMs: number, maxSources = 50_000): RuleCache {
   return {
     rulesOf: async (sourceId) => {
       if (!(await watched.get()).has(sourceId)) return [];
-      const entry = entryOf(sourceId);
-      // A second read when the first was already under way as the rules changed.
-      for (let reads = 0; reads < 2 && Date.now() - entry.loadedAt >= ttlMs; reads += 1) {
-        const loading = entry.loading ?? load(sourceId, entry).finally(() => (entry.loading = null));
-        entry.loading = loading;
-        await loading;
-        if (entry.loadedAt !== Number.NEGATIVE_INFINITY) break;
-      }
-      return [...entry.rules.values()];
+      return [...(await entryOf(sourceId).get()).values()];
     },
     remember: (ruleId, sourceId, rule) => {
-      const entry = entryOf(sourceId);
+      const rules = entryOf(sourceId).peek();
       const id = ruleId.toHexString();
       if (rule?.status === 'active') {
-        entry.rules.set(id, { ...rule, lastPointAt: laterOf(rule.lastPointAt, entry.rules.get(id)?.lastPointAt ?? null) });
+        rules.set(id, { ...rule, lastPointAt: laterOf(rule.lastPointAt, rules.get(id)?.lastPointAt ?? null) });
       } else {
-        entry.rules.delete(id);
+        rules.delete(id);
       }
     },
     evaluatedUpTo: (ruleId, sourceId, at) => {
-      const rule = sources.get(sourceId)?.rules.get(ruleId.toHexString());
+      const rule = sources.get(sourceId)?.peek().get(ruleId.toHexString());
       if (rule && (!rule.lastPointAt || at > rule.lastPointAt)) rule.lastPointAt = at;
     },
     forget: (sourceId) => {
       watched.invalidate();
-      const entry = sources.get(sourceId);
-      if (!entry) return;
-      entry.loadedAt = Number.NEGATIVE_INFINITY;
-      entry.generation += 1;
+      sources.get(sourceId)?.invalidate();
     },
   };
 }

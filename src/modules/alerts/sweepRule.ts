@@ -1,4 +1,13 @@
-import { endsSilence, resolve, stateChanged, trigger, type EvaluatedPoint, type Evaluation, type RuleStateSnapshot } from './evaluateRule';
+import {
+  endsSilence,
+  resolve,
+  snapshotOf,
+  stateChanged,
+  trigger,
+  type EvaluatedPoint,
+  type Evaluation,
+  type RuleStateSnapshot,
+} from './evaluateRule';
 import { conditionHolds } from './parseCondition';
 
 /**
@@ -9,7 +18,7 @@ import { conditionHolds } from './parseCondition';
  * longer matches.
  */
 export function sweepRule(rule: RuleStateSnapshot & { armedAt: Date }, latest: EvaluatedPoint | null, now: Date): Evaluation {
-  const next: RuleStateSnapshot = { ...rule };
+  const next = snapshotOf(rule);
   const events: Evaluation['events'] = [];
   const condition = rule.parsedCondition;
   if (condition.kind === 'no_data') {

@@ -20,16 +20,10 @@ export const toListedKey = (record: ApiKeyRecord) => ({
 });
 
 /** A key's view of itself (GET /api/keys/me): what it is and what it reaches. */
-export const toOwnKey = (record: ApiKeyRecord) => ({
-  _id: record._id.toHexString(),
-  name: record.name,
-  type: record.type as KeyType,
-  keyPrefix: record.keyPrefix,
-  bucketId: record.bucketId ? record.bucketId.toHexString() : null,
-  organizationId: record.organizationId.toHexString(),
-  scopes: effectiveScopes(record),
-  expiresAt: toIso(record.expiresAt),
-});
+export const toOwnKey = (record: ApiKeyRecord) => {
+  const { createdAt: _createdAt, lastUsedAt: _lastUsedAt, ...listed } = toListedKey(record);
+  return { ...listed, organizationId: record.organizationId.toHexString() };
+};
 
 /** The create view: the only response that ever carries the plaintext. */
 export const toCreatedKey = ({ record, plaintext }: IssuedKey) => ({

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { eventually } from './support/alertKit';
-import { createDataSource, createTenant } from './support/tenants';
+import { ruleOnFreshTenant, testDeliveryUntil } from './support/alertKit';
 import { startTestApp, useTestApp } from './support/testApp';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhookReceiver';
 
@@ -23,29 +22,10 @@ afterAll(() => receiver.close());
 describe('a delivery whose secret this instance cannot open', () => {
   it('is a failed attempt saying why, and the schedule still ends it; nothing unsigned is sent', async () => {
     const sealing = await startTestApp({ ...delivering, WEBHOOK_SECRET_KEY: keyOf() });
-    const owner = await createTenant(sealing);
-    const source = await createDataSource(sealing, owner.adminKey, owner.bucketId, { temperature: 'number' });
-    const created = await sealing.http
-      .post('/api/alerts')
-      .set('X-API-Key', owner.adminKey)
-      .send({
-        bucketId: owner.bucketId,
-        dataSourceId: source,
-        name: 'sealed elsewhere',
-        condition: 'temperature > 30',
-        webhookUrl: `${receiver.url}/mismatch`,
-      })
-      .expect(201);
+    const { owner, rulePath } = await ruleOnFreshTenant(sealing, `${receiver.url}/mismatch`);
     await sealing.close();
 
-    const rulePath = `/api/buckets/${owner.bucketId}/alerts/${created.body.alertRule._id}`;
-    const queued = await misconfigured().http.post(`${rulePath}/test`).set('X-API-Key', owner.adminKey).expect(202);
-    const detail = await eventually(
-      async () =>
-        (await misconfigured().http.get(`${rulePath}/deliveries/${queued.body.deliveryId}`).set('X-API-Key', owner.adminKey)).body.delivery,
-      (delivery) => delivery.status === 'exhausted',
-      'the unopenable delivery is exhausted',
-    );
+    const detail = await testDeliveryUntil(misconfigured(), owner.adminKey, rulePath, 'exhausted');
     const why = 'Not sent: the webhook secret could not be opened (is WEBHOOK_SECRET_KEY the same on every instance?)';
     expect(detail).toMatchObject({ attemptCount: 2, lastStatusCode: null, lastError: why });
     expect(receiver.received.filter((webhook) => webhook.path === '/mismatch')).toEqual([]);

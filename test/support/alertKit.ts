@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import packageJson from '../../package.json';
-import { uniqueName, type Tenant } from './tenants';
+import { createDataSource, createTenant, uniqueName, type Tenant } from './tenants';
 import type { TestApp } from './testApp';
 import type { ReceivedWebhook, WebhookReceiver } from './webhookReceiver';
 
@@ -58,6 +58,29 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
     if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms; last seen ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** A fresh tenant with a source and a rule on it posting to `webhookUrl`, made through `app`; answers the rule's path. */
+export async function ruleOnFreshTenant(app: TestApp, webhookUrl: string) {
+  const owner = await createTenant(app);
+  const source = await createDataSource(app, owner.adminKey, owner.bucketId, { temperature: 'number' });
+  const created = await app.http
+    .post('/api/alerts')
+    .set('X-API-Key', owner.adminKey)
+    .send({ bucketId: owner.bucketId, dataSourceId: source, name: uniqueName('rule'), condition: 'temperature > 30', webhookUrl })
+    .expect(201);
+  return { owner, rulePath: `/api/buckets/${owner.bucketId}/alerts/${created.body.alertRule._id}` };
+}
+
+/** Queues an alert.test delivery through `app` and waits until it is `status`; answers its detail. */
+export async function testDeliveryUntil(app: TestApp, adminKey: string, rulePath: string, status: string) {
+  const queued = await app.http.post(`${rulePath}/test`).set('X-API-Key', adminKey).expect(202);
+  const detailPath = `${rulePath}/deliveries/${queued.body.deliveryId}`;
+  return eventually(
+    async () => (await app.http.get(detailPath).set('X-API-Key', adminKey)).body.delivery,
+    (delivery) => delivery?.status === status,
+    `the test delivery is ${status}`,
+  );
 }
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

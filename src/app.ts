@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Store } from 'express-rate-limit';
 import { DomainError } from './shared/errors';
 import { corsFor } from './http/cors';
+import { mountDashboardPage } from './http/dashboardPage';
 import { mountDocsPage } from './http/docsPage';
 import { securityHeaders } from './http/securityHeaders';
 import { createErrorHandler } from './http/errorHandler';
@@ -41,6 +42,7 @@ export function buildApp(deps: AppDeps, options: AppOptions = {}): Express {
   // Straight on the app: a nested Router would add a dispatch layer to every request.
   mountRoutes(app, routeTable, deps, applyRateLimit);
   mountDocsPage(app);
+  mountDashboardPage(app);
 
   app.use(() => {
     throw new DomainError('ROUTE_NOT_FOUND');

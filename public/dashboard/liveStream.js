@@ -22,8 +22,10 @@ export function openLiveStream({ bucketId, key, onPoint, onReset, onStatus }) {
   let connection = null;
   let retryTimer = 0;
   let lastEventId = '';
+  let reconnecting = false;
 
   const later = (ms) => {
+    reconnecting = true;
     retryTimer = setTimeout(connect, ms);
   };
 
@@ -70,7 +72,7 @@ export function openLiveStream({ bucketId, key, onPoint, onReset, onStatus }) {
     if (closed) return;
     const controller = new AbortController();
     connection = controller;
-    onStatus(lastEventId ? 'reconnecting' : 'connecting', 'live updates: connecting…');
+    onStatus(reconnecting ? 'reconnecting' : 'connecting', 'live updates: connecting…');
     const headers = { 'X-API-Key': key, Accept: 'text/event-stream' };
     if (lastEventId) headers['Last-Event-ID'] = lastEventId;
     try {
@@ -81,6 +83,8 @@ export function openLiveStream({ bucketId, key, onPoint, onReset, onStatus }) {
       });
       if (!response.ok || !response.body) return await refused(response);
       onStatus('connected', 'live');
+      // Without an event id the server cannot replay what the drop missed: reload instead.
+      if (reconnecting && !lastEventId) onReset();
       await read(response.body, controller);
     } catch (error) {
       if (closed || !(isAbort(error) || error instanceof TypeError)) {

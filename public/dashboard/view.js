@@ -40,7 +40,8 @@ export function setLive(state, text) {
 export function showSignedIn(me) {
   el.keyForm.hidden = true;
   el.keyInput.value = '';
-  el.session.textContent = `${me.name} · ${me.type} key ${me.keyPrefix}`;
+  el.session.textContent = `${me.type} key ${me.keyPrefix}`;
+  el.session.title = `Key “${me.name}”`;
   el.session.hidden = false;
   el.forget.hidden = false;
 }

@@ -77,6 +77,17 @@ export const configSchema = z.object({
   WEBHOOK_DELIVERY_RETENTION_DAYS: count(1, 30),
   ALERT_SWEEP_INTERVAL_MS: count(10, 15_000),
   ALERT_RULE_CACHE_MS: count(0, 1000),
+  STREAM_MAX_PER_KEY: count(1, 5),
+  STREAM_MAX_TOTAL: count(1, 1000),
+  /** Under the 60 s idle timeouts of common proxies and balancers. */
+  STREAM_HEARTBEAT_MS: count(100, 15_000),
+  /** How often an open stream checks that its key still exists and has not expired (api.md §10: within 60 s). */
+  STREAM_KEY_CHECK_MS: z.coerce.number().int().min(10).max(60_000).default(30_000),
+  /** Without change streams: how often each instance reads the live-event log for other instances' points. */
+  STREAM_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(900).default(500),
+  STREAM_MAX_BUFFERED_BYTES: count(1024, 1024 * 1024),
+  /** How far back Last-Event-ID can replay; also how long the live-event log keeps points. */
+  STREAM_REPLAY_WINDOW_MS: count(1000, 600_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -13,6 +13,8 @@ import { createSourceLookup } from './modules/sources/sourceLookup';
 import { createAlerting } from './modules/alerts/alerting';
 import { createSecretBox } from './modules/webhooks/secretBox';
 import { createWebhookSender } from './modules/webhooks/sendWebhook';
+import { createKeyStatusCheck } from './modules/keys/keyStatus';
+import { createLiveStream } from './modules/stream/liveStream';
 
 export interface DepsOverrides {
   compare?: KeyVerifierOptions['compare'];
@@ -39,6 +41,14 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     sweepIntervalMs: config.ALERT_SWEEP_INTERVAL_MS,
     ruleCacheMs: config.ALERT_RULE_CACHE_MS,
   });
+  const liveStream = createLiveStream({
+    logger,
+    pointsCommitted,
+    maxPerKey: config.STREAM_MAX_PER_KEY,
+    maxTotal: config.STREAM_MAX_TOTAL,
+    pollIntervalMs: config.STREAM_POLL_INTERVAL_MS,
+    replay: { maxPoints: 1000, windowMs: config.STREAM_REPLAY_WINDOW_MS },
+  });
   return {
     config,
     logger,
@@ -55,6 +65,8 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     pointsCommitted,
     queryGate: createConcurrencyGate(config.QUERY_MAX_CONCURRENT_PER_KEY),
     alerting,
+    liveStream,
+    keyIsActive: createKeyStatusCheck(config.QUERY_MAX_TIME_MS),
     drainWrites: committer.drain,
   };
 }

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   // loadConfigOrExit requires WEBHOOK_SECRET_KEY with MONGODB_URI: only the embedded database makes its own.
   const webhookSecretKey = config.WEBHOOK_SECRET_KEY ?? (await localSecretKey(database.persistent ? config.DATA_DIR : null));
   const deps = createDeps(config, logger, { webhookSecretKey });
+  await deps.liveStream.start();
   const app = buildApp(deps);
   const server = app.listen(config.PORT, config.HOST, () => {
     const address = server.address();
@@ -75,8 +76,10 @@ async function main(): Promise<void> {
     server,
     logger,
     deadlineMs: config.SHUTDOWN_TIMEOUT_MS,
+    beforeClose: deps.liveStream.endStreams,
     release: async () => {
       stopRetention();
+      await deps.liveStream.stop();
       await deps.drainWrites();
       await deps.alerting.stop();
       await mongoose.disconnect();

@@ -5,6 +5,8 @@ export interface ShutdownOptions {
   server: Server;
   logger: Logger;
   deadlineMs: number;
+  /** Ends long-lived responses (event streams), which would otherwise hold the server open until the deadline. */
+  beforeClose?: () => void;
   /** Closes what the server holds after the last request finished (database, ...). */
   release: () => Promise<void>;
 }
@@ -13,7 +15,7 @@ export interface ShutdownOptions {
  * On SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, release
  * resources, exit 0. Past the deadline, remaining connections are cut and the exit is 1.
  */
-export function installGracefulShutdown({ server, logger, deadlineMs, release }: ShutdownOptions): void {
+export function installGracefulShutdown({ server, logger, deadlineMs, beforeClose, release }: ShutdownOptions): void {
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
@@ -26,6 +28,7 @@ export function installGracefulShutdown({ server, logger, deadlineMs, release }:
     }, deadlineMs);
     deadline.unref();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    beforeClose?.();
     server.closeIdleConnections();
     await closed;
     await release().catch((error: Error) => logger.error({ err: error.message }, 'error while releasing resources'));

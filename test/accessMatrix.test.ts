@@ -11,6 +11,7 @@ import {
   type ExampleRequest,
   type ExampleWorld,
 } from './support/routeExamples';
+import { endAtFirstChunkOfStream } from './support/http';
 import { createBucket, createBucketKey, createOrganization } from './support/tenants';
 import { useTestApp } from './support/testApp';
 
@@ -114,6 +115,7 @@ describe('access matrix', () => {
       const before = await storedCounts();
 
       let call = app().http[route.method](example.path);
+      if (route.response.mediaType === 'text/event-stream') call = endAtFirstChunkOfStream(call);
       const key = keyFor(credential, world);
       if (key) call = call.set('X-API-Key', key);
       const res = await (example.body ? call.send(example.body) : call);
@@ -122,6 +124,8 @@ describe('access matrix', () => {
       if ('error' in expected) {
         expectError(res, expected.status, expected.error, expected.message);
         expect(await storedCounts()).toEqual(before);
+      } else if (route.response.mediaType === 'text/event-stream') {
+        expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
       } else {
         expect(() => route.response.schema.parse(res.body)).not.toThrow();
       }

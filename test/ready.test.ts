@@ -8,7 +8,7 @@ const app = useTestApp();
 describe('GET /ready', () => {
   it('is 200 while the database answers and 503 with Retry-After once it does not', async () => {
     const tenant = await createTenant(app());
-    await app().http.get('/ready').expect(200, { status: 'ready' });
+    await app().http.get('/ready').expect(200, { status: 'ready', liveStream: 'polling' });
 
     await mongoose.connection.close();
     try {

@@ -62,7 +62,7 @@ describe('npm start (node dist/src/main.js)', () => {
     const server = await startServerProcess({ MONGODB_URI: freshDatabaseUri('startup') });
     await request(server.baseUrl).get('/health').expect(200, { status: 'ok' });
     const ready = await request(server.baseUrl).get('/ready').set('X-Request-Id', 'probe-1').expect(200);
-    expect(ready.body).toEqual({ status: 'ready' });
+    expect(ready.body).toEqual({ status: 'ready', liveStream: 'polling' });
     expect(ready.headers['x-request-id']).toBe('probe-1');
     expect(await server.stop()).toBe(0);
   });

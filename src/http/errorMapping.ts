@@ -68,6 +68,13 @@ export const httpErrorByCode: Record<ErrorCode, HttpError> = {
     exposeMessage: true,
     retryAfterSeconds: 1,
   },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    error: 'Too Many Requests',
+    message: 'Too many open streams',
+    exposeMessage: true,
+    retryAfterSeconds: 5,
+  },
   DATABASE_UNAVAILABLE: {
     status: 503,
     error: 'Service Unavailable',

@@ -7,6 +7,8 @@ import { parseKeyType } from '../modules/keys/keyFormat';
 import { authenticate, presentedKeyOf } from './authenticate';
 import type { ApplyRateLimit } from './rateLimit';
 import type { AppDeps, Route } from './route';
+import { openEventStream } from './eventStream';
+import { refuseKeyInQuery } from './keyInQuery';
 import { holdDeadline } from './requestDeadline';
 import { mayHoldReservedKeys, parseOrThrow } from './validation';
 
@@ -49,6 +51,7 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
   return async (req: Request, res: Response): Promise<void> => {
     let key: VerifiedKey | null = null;
     let bucket: BucketRecord | null = null;
+    if (access.kind === 'key') refuseKeyInQuery(req);
     const presented = access.kind === 'key' ? presentedKeyOf(req) : null;
     const prefetched = bucketInPath && presented ? prefetchBucket(req, bucketInPath, parseKeyType(presented), deps.loadBucket) : undefined;
     if (access.kind === 'key') {
@@ -78,7 +81,16 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
     const body = parseOrThrow('body', request.body, req.body ?? {}, reservedKeysPossible.has(req));
     const headers = parseOrThrow('headers', request.headers, req.headers);
     const requestId = res.locals.requestId as string;
-    const result = await route.handler({ params, query, body, headers, key, bucket, requestId, holdDeadline: holdDeadline(res), deps });
+    const hold = holdDeadline(res);
+    const eventStream = () =>
+      openEventStream(res, {
+        heartbeatMs: deps.config.STREAM_HEARTBEAT_MS,
+        maxBufferedBytes: deps.config.STREAM_MAX_BUFFERED_BYTES,
+        logger: deps.logger.child({ requestId }),
+        onOpen: hold,
+      });
+    const context = { params, query, body, headers, key, bucket, requestId, holdDeadline: hold, openEventStream: eventStream, deps };
+    const result = await route.handler(context);
     if (!res.headersSent) res.status(route.response.status).json(result);
   };
 }

@@ -50,7 +50,10 @@ function operationOf(route: Route) {
   const responses: Record<string, unknown> = {
     [route.response.status]: {
       description: route.response.description,
-      content: { 'application/json': { schema: toJsonSchema(route.response.schema) } },
+      content:
+        route.response.mediaType === 'text/event-stream'
+          ? { 'text/event-stream': { schema: { type: 'string' } } }
+          : { 'application/json': { schema: toJsonSchema(route.response.schema) } },
     },
   };
   for (const status of errorStatusesOf(route)) {

@@ -11,6 +11,9 @@ import type { DataPointRecord } from '../modules/points/model';
 import type { PointsCommittedBus } from '../modules/ingest/pointsCommitted';
 import type { ConcurrencyGate } from '../modules/query/concurrencyGate';
 import type { Alerting } from '../modules/alerts/alerting';
+import type { KeyStatusCheck } from '../modules/keys/keyStatus';
+import type { LiveStream } from '../modules/stream/liveStream';
+import type { StreamSink } from '../modules/stream/streamBucket';
 
 export interface AppDeps {
   config: Config;
@@ -27,6 +30,9 @@ export interface AppDeps {
   /** Caps the queries one key runs at once in this process. */
   queryGate: ConcurrencyGate;
   alerting: Alerting;
+  liveStream: LiveStream;
+  /** Whether a key id is still valid, for connections that outlive one request. */
+  keyIsActive: KeyStatusCheck;
 }
 
 /** Where a bucket-scoped route names its bucket. */
@@ -48,6 +54,8 @@ export type Access =
     };
 
 type AnySchema = z.ZodType;
+/** JSON unless said otherwise; a stream's handler writes the events itself and returns nothing. */
+export type ResponseMediaType = 'application/json' | 'text/event-stream';
 type Output<S> = S extends AnySchema ? z.output<S> : undefined;
 
 export interface RequestContext<A extends Access, P, Q, B, H = undefined> {
@@ -61,6 +69,8 @@ export interface RequestContext<A extends Access, P, Q, B, H = undefined> {
   requestId: string;
   /** From now on the request waits for its outcome, past the request deadline: a write was sent. */
   holdDeadline: () => void;
+  /** Turns the response into a Server-Sent Events stream (routes whose response mediaType says so). */
+  openEventStream: () => StreamSink;
   deps: AppDeps;
 }
 
@@ -81,7 +91,7 @@ export interface RouteSpec<
   /** Health checks for balancers and orchestrators are never rate-limited (api.md §8). */
   rateLimited?: false;
   request?: { params?: P; query?: Q; body?: B; headers?: H };
-  response: { status: 200 | 201 | 202; schema: R; description: string };
+  response: { status: 200 | 201 | 202; schema: R; description: string; mediaType?: ResponseMediaType };
   handler: (ctx: RequestContext<A, Output<P>, Output<Q>, Output<B>, Output<H>>) => Promise<z.input<R>>;
 }
 
@@ -94,7 +104,7 @@ export interface Route {
   access: Access;
   rateLimited?: false;
   request: { params?: AnySchema; query?: AnySchema; body?: AnySchema; headers?: AnySchema };
-  response: { status: 200 | 201 | 202; schema: AnySchema; description: string };
+  response: { status: 200 | 201 | 202; schema: AnySchema; description: string; mediaType?: ResponseMediaType };
   handler: (ctx: ErasedContext) => Promise<unknown>;
 }
 

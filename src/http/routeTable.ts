@@ -7,6 +7,7 @@ import { pointRoutes } from '../modules/points/routes';
 import { queryRoutes } from '../modules/query/routes';
 import { serviceRoutes } from '../modules/service/routes';
 import { sourceRoutes } from '../modules/sources/routes';
+import { streamRoutes } from '../modules/stream/routes';
 import { openApiRoute } from './openApiDocument';
 import type { Route } from './route';
 
@@ -18,6 +19,7 @@ export const routeTable: readonly Route[] = [
   // Express tries routes in order: the data plane's hot paths go first.
   ...ingestRoutes,
   ...queryRoutes,
+  ...streamRoutes,
   ...pointRoutes,
   ...sourceRoutes,
   ...alertRoutes,

@@ -350,6 +350,7 @@ export const routeExamples: Record<string, RouteExample> = {
   'get /api/buckets/:bucketId/alerts/:alertId/deliveries/:deliveryId': {},
   'post /api/buckets/:bucketId/alerts/:alertId/deliveries/:deliveryId/retry': {},
   'get /api/keys/me': {},
+  'get /api/buckets/:bucketId/stream': {},
   'get /api/keys': {},
   'post /api/keys': {
     body: (f) => ({ name: 'hostile admin', expiresAt: f.future }),

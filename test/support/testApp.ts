@@ -62,6 +62,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     webhookSecretKey,
   });
   deps.alerting.start();
+  await deps.liveStream.start();
   const server: Server = await new Promise((resolve) => {
     const listening = buildApp(deps).listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -72,7 +73,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     bcryptCompares: () => compares,
     deps,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.liveStream.stop();
+      await closed;
       await deps.alerting.stop();
     },
   };

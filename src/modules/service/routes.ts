@@ -20,10 +20,20 @@ export const serviceRoutes = [
     tag: 'Service',
     access: { kind: 'public' },
     rateLimited: false,
-    response: { status: 200, schema: z.object({ status: z.literal('ready') }), description: 'Ready for traffic' },
+    response: {
+      status: 200,
+      schema: z.object({
+        status: z.literal('ready'),
+        liveStream: z
+          .enum(['change-stream', 'polling'])
+          .nullable()
+          .describe('How points from other instances reach this one’s streams; null while starting'),
+      }),
+      description: 'Ready for traffic',
+    },
     handler: async ({ deps }) => {
       if (!(await deps.pingDatabase())) throw new DomainError('DATABASE_UNAVAILABLE');
-      return { status: 'ready' as const };
+      return { status: 'ready' as const, liveStream: deps.liveStream.mode() };
     },
   }),
 ];

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../logger';
+import type { PointsCommittedBus } from '../ingest/pointsCommitted';
+import { changeStreamsAvailable, startChangeStreamFeed } from './changeStreamFeed';
+import type { LiveEventRecord } from './liveEventLog';
+import { createLiveEventWriter } from './liveEventWriter';
+import { createLiveHub, type LiveHub } from './liveHub';
+import { startPollingFeed, type RemoteFeed } from './pollingFeed';
+import { pruneLiveEvents } from './liveEventLog';
+import type { ReplayLimits } from './replay';
+import { createStreamSlots, type StreamSlots } from './streamSlots';
+
+/** How points committed on other instances reach this one's subscribers. */
+export type LiveFeedMode = 'change-stream' | 'polling';
+
+export interface LiveStreamOptions {
+  logger: Logger;
+  pointsCommitted: PointsCommittedBus;
+  maxPerKey: number;
+  maxTotal: number;
+  pollIntervalMs: number;
+  replay: ReplayLimits;
+}
+
+export interface LiveStream {
+  hub: LiveHub;
+  slots: StreamSlots;
+  replayLimits: ReplayLimits;
+  /** Writes this instance's buffered live events now. */
+  flushLog: () => Promise<void>;
+  /** Null until start() picked one. */
+  mode: () => LiveFeedMode | null;
+  /** Picks the feed mode (needs the database), logs it and starts feeding. */
+  start: () => Promise<void>;
+  /** Ends every open stream: on shutdown, clients reconnect to another instance with Last-Event-ID. */
+  endStreams: () => void;
+  /** Ends the streams, stops the feed and writes what is buffered. */
+  stop: () => Promise<void>;
+}
+
+/** Points from another instance's flush window reach subscribers a window plus a poll after their 201. */
+const logWindowMs = 50;
+/** Tolerated lag between instances' clocks and in-flight log writes, when polling. */
+const pollLookbackMs = 10_000;
+
+export function createLiveStream(options: LiveStreamOptions): LiveStream {
+  const instanceId = randomUUID();
+  const hub = createLiveHub();
+  const writer = createLiveEventWriter({ instanceId, windowMs: logWindowMs, logger: options.logger });
+  let mode: LiveFeedMode | null = null;
+  let feed: RemoteFeed | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
+
+  const fromOtherInstance = (event: LiveEventRecord) => hub.dispatch(event.bucketId.toHexString(), event.points);
+  // Deleting by age is idempotent, so every instance may prune without a lease.
+  const prune = () =>
+    void pruneLiveEvents(new Date(Date.now() - options.replay.windowMs)).catch((error: Error) =>
+      options.logger.warn({ err: error.message }, 'live-event log prune failed'),
+    );
+
+  return {
+    hub,
+    slots: createStreamSlots({ perKey: options.maxPerKey, total: options.maxTotal }),
+    replayLimits: options.replay,
+    flushLog: writer.flush,
+    mode: () => mode,
+    start: async () => {
+      unsubscribe = options.pointsCommitted.subscribe(({ bucketId, points }) => {
+        hub.dispatch(bucketId, points);
+        writer.add(bucketId, points);
+      });
+      mode = (await changeStreamsAvailable()) ? 'change-stream' : 'polling';
+      const feedOptions = { instanceId, logger: options.logger, onEvent: fromOtherInstance };
+      feed =
+        mode === 'change-stream'
+          ? startChangeStreamFeed(feedOptions)
+          : startPollingFeed({ ...feedOptions, intervalMs: options.pollIntervalMs, lookbackMs: pollLookbackMs });
+      pruneTimer = setInterval(prune, Math.min(60_000, options.replay.windowMs)).unref();
+      options.logger.info({ liveStreamMode: mode }, 'live stream feed started');
+    },
+    endStreams: hub.endAll,
+    stop: async () => {
+      hub.endAll();
+      unsubscribe?.();
+      clearInterval(pruneTimer);
+      await feed?.stop();
+      await writer.stop();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import type { LivePoint } from './livePoint';
+import type { LiveStream } from './liveStream';
+import { replayAfter, type Replay } from './replay';
+
+export interface StreamEvent {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/** Where a stream's events go; the HTTP layer implements it as Server-Sent Events. */
+export interface StreamSink {
+  /** Sends the response head; after this, problems end the stream instead of answering. */
+  open: () => void;
+  /** False once the sink is closed, or when it closes now because the client stopped reading. */
+  send: (events: StreamEvent[]) => boolean;
+  /** Settles once what was sent has been handed to the network (or the sink closed): a long replay paces itself by it. */
+  drained: () => Promise<void>;
+  end: () => void;
+  /** Settles when the stream ended, from either side. */
+  closed: Promise<void>;
+}
+
+export interface StreamRequest {
+  keyId: string;
+  bucketId: string;
+  sourceIds: ReadonlySet<string> | null;
+  lastEventId?: string;
+}
+
+export interface StreamPorts {
+  live: LiveStream;
+  /** Whether the key may still read the bucket (not deleted, not expired); asked every `recheckMs`. */
+  stillAllowed: () => Promise<boolean>;
+  recheckMs: number;
+}
+
+/** Replayed points per write; between writes the replay waits for the client to take them. */
+const replayChunk = 100;
+
+/**
+ * A bucket's committed points, live, until the client leaves or its key stops being valid.
+ * The subscription starts before the replay is read, and what arrives meanwhile waits, so
+ * no point falls between the replay and the live feed; a point in both is sent once.
+ */
+export async function streamBucket(request: StreamRequest, sink: StreamSink, ports: StreamPorts): Promise<void> {
+  const releaseSlot = ports.live.slots.take(request.keyId);
+  let held: LivePoint[] | null = request.lastEventId === undefined ? null : [];
+  const send = (points: LivePoint[]) => sink.send(points.map((point) => ({ id: point.cursor, event: 'point', data: point.json })));
+  const unsubscribe = ports.live.hub.subscribe({
+    bucketId: request.bucketId,
+    sourceIds: request.sourceIds,
+    deliver: (points) => {
+      if (held) held.push(...points);
+      else send(points);
+    },
+    end: sink.end,
+  });
+  const replayMissed = async (lastEventId: string): Promise<Replay> => {
+    try {
+      await ports.live.flushLog();
+      return await replayAfter({ ...request, lastEventId }, ports.live.replayLimits);
+    } catch {
+      return { kind: 'reset', reason: 'missed points could not be read' };
+    }
+  };
+  const recheck = setInterval(() => {
+    ports.stillAllowed().then(
+      (allowed) => allowed || sink.end(),
+      () => undefined, // A database hiccup is not a revoked key; the next check decides.
+    );
+  }, ports.recheckMs);
+  try {
+    sink.open();
+    if (request.lastEventId !== undefined) {
+      const replay = await replayMissed(request.lastEventId);
+      const replayed = new Set<string>();
+      if (replay.kind === 'reset') sink.send([{ event: 'reset', data: JSON.stringify({ reason: replay.reason }) }]);
+      else {
+        for (let i = 0; i < replay.points.length; i += replayChunk) {
+          const chunk = replay.points.slice(i, i + replayChunk);
+          for (const point of chunk) replayed.add(point.cursor);
+          send(chunk);
+          await sink.drained();
+        }
+      }
+      const waiting = held ?? [];
+      held = null;
+      send(waiting.filter((point) => !replayed.has(point.cursor)));
+    }
+    await sink.closed;
+  } finally {
+    clearInterval(recheck);
+    unsubscribe();
+    releaseSlot();
+  }
+}

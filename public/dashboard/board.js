@@ -79,6 +79,8 @@ export function createBoard({ api, bucketId, sources, container, registry }) {
     } catch (error) {
       if (isAbort(error) || entry.loadId !== loadId) return;
       entry.pending = null;
+      // Live points now re-run the query rather than join data that may be from another range.
+      entry.exact = false;
       const text = error instanceof ApiError ? error.message : `This chart could not be loaded: ${error.message}`;
       chart.setState('error', text, query);
     }

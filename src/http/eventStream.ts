@@ -4,7 +4,7 @@ import type { StreamEvent, StreamSink } from '../modules/stream/streamBucket';
 
 export interface EventStreamOptions {
   heartbeatMs: number;
-  /** A client whose unsent events pass this many bytes is dropped rather than buffered for. */
+  /** A client with more than this many bytes still unsent when the next events come is dropped rather than buffered for. */
   maxBufferedBytes: number;
   logger: Logger;
   /** Called when the head is sent: a stream is answered, so the request deadline no longer applies. */
@@ -38,16 +38,19 @@ export function openEventStream(res: Response, options: EventStreamOptions): Str
     ended = true;
     clearInterval(heartbeat);
   });
+  // A client is slow when what was written before is still waiting: a burst that drains is fine.
   const write = (frame: string): boolean => {
     if (ended) return false;
     if (frame === '') return true;
+    if (res.writableLength > options.maxBufferedBytes) {
+      options.logger.info({ bufferedBytes: res.writableLength }, 'stream client stopped reading; dropped');
+      ended = true;
+      clearInterval(heartbeat);
+      res.destroy();
+      return false;
+    }
     res.write(frame);
-    if (res.writableLength <= options.maxBufferedBytes) return true;
-    options.logger.info({ bufferedBytes: res.writableLength }, 'stream client stopped reading; dropped');
-    ended = true;
-    clearInterval(heartbeat);
-    res.destroy();
-    return false;
+    return true;
   };
   return {
     open: () => {

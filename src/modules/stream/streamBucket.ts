@@ -46,7 +46,12 @@ const replayChunk = 100;
 export async function streamBucket(request: StreamRequest, sink: StreamSink, ports: StreamPorts): Promise<void> {
   const releaseSlot = ports.live.slots.take(request.keyId);
   let held: LivePoint[] | null = request.lastEventId === undefined ? null : [];
-  const send = (points: LivePoint[]) => sink.send(points.map((point) => ({ id: point.cursor, event: 'point', data: point.json })));
+  // Replayed points may still arrive live afterwards (another instance's, seen by this one's feed later): sent once.
+  const replayed = new Set<string>();
+  const send = (points: LivePoint[]) => {
+    const fresh = replayed.size === 0 ? points : points.filter((point) => !replayed.has(point.cursor));
+    return sink.send(fresh.map((point) => ({ id: point.cursor, event: 'point', data: point.json })));
+  };
   const unsubscribe = ports.live.hub.subscribe({
     bucketId: request.bucketId,
     sourceIds: request.sourceIds,
@@ -74,19 +79,18 @@ export async function streamBucket(request: StreamRequest, sink: StreamSink, por
     sink.open();
     if (request.lastEventId !== undefined) {
       const replay = await replayMissed(request.lastEventId);
-      const replayed = new Set<string>();
       if (replay.kind === 'reset') sink.send([{ event: 'reset', data: JSON.stringify({ reason: replay.reason }) }]);
       else {
         for (let i = 0; i < replay.points.length; i += replayChunk) {
           const chunk = replay.points.slice(i, i + replayChunk);
-          for (const point of chunk) replayed.add(point.cursor);
           send(chunk);
+          for (const point of chunk) replayed.add(point.cursor);
           await sink.drained();
         }
       }
       const waiting = held ?? [];
       held = null;
-      send(waiting.filter((point) => !replayed.has(point.cursor)));
+      send(waiting);
     }
     await sink.closed;
   } finally {

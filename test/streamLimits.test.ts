@@ -1,0 +1,95 @@
+import http from 'node:http';
+import { pause } from './support/alertKit';
+import { expectError } from './support/assertions';
+import { portOf } from './support/http';
+import { openStream, type StreamClient } from './support/streamClient';
+import { createBucketKey, createDataSource, createTenant } from './support/tenants';
+import { useTestApp } from './support/testApp';
+
+const app = useTestApp({ STREAM_MAX_PER_KEY: '2', STREAM_MAX_TOTAL: '3', STREAM_MAX_BUFFERED_BYTES: '65536' });
+const baseUrl = () => `http://127.0.0.1:${portOf(app())}`;
+const clients: StreamClient[] = [];
+afterEach(() => {
+  for (const client of clients.splice(0)) client.close();
+});
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await pause(20);
+  }
+}
+
+describe('GET /api/buckets/:bucketId/stream limits', () => {
+  it('caps open streams per key and per process with 429, and frees a slot when a stream closes', async () => {
+    const tenant = await createTenant(app());
+    const other = await createBucketKey(app(), tenant.adminKey, tenant.bucketId, 'read');
+    const path = `/api/buckets/${tenant.bucketId}/stream`;
+    const open = async (key: string) => {
+      const client = openStream(baseUrl(), path, key);
+      clients.push(client);
+      await client.opened;
+      return client;
+    };
+    const first = await open(tenant.readKey);
+    await open(tenant.readKey);
+    expect(app().deps.liveStream.slots.open()).toBe(2);
+
+    const perKey = await app().http.get(path).set('X-API-Key', tenant.readKey);
+    expectError(perKey, 429, 'Too Many Requests', 'Too many open streams for this key (at most 2)');
+    expect(perKey.headers['retry-after']).toBe('5');
+
+    await open(other.key);
+    const total = await app().http.get(path).set('X-API-Key', tenant.writeKey);
+    expectError(total, 429, 'Too Many Requests', 'Too many open streams on this server; try again later');
+
+    first.close();
+    await waitUntil(() => app().deps.liveStream.slots.open() === 2, 'the closed stream’s slot returned');
+    const again = await open(tenant.readKey);
+    expect(again.statuses).toEqual([200]);
+  });
+
+  it('drops a client that stops reading instead of buffering for it, and its slot is freed', async () => {
+    const tenant = await createTenant(app());
+    const sourceId = await createDataSource(app(), tenant.adminKey, tenant.bucketId, { temperature: 'number', note: 'string' });
+    let received = 0;
+    let ended = false;
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http
+        .get(`${baseUrl()}/api/buckets/${tenant.bucketId}/stream`, { headers: { 'X-API-Key': tenant.readKey } }, resolve)
+        .on('error', reject);
+    });
+    expect(response.statusCode).toBe(200);
+    response.pause();
+    response.on('data', (chunk: Buffer) => (received += chunk.length));
+    response.on('close', () => (ended = true));
+
+    const note = 'x'.repeat(200);
+    const postBatch = () => {
+      const dataPoints = Array.from({ length: 1000 }, (_, i) => ({ dataSourceId: sourceId, values: { temperature: i, note } }));
+      return app()
+        .http.post('/api/data/batch')
+        .set('X-API-Key', tenant.writeKey)
+        .send({ bucketId: tenant.bucketId, dataPoints })
+        .expect(201);
+    };
+    let sentBeforeDrop = 0;
+    for (let batch = 0; batch < 100 && app().deps.liveStream.slots.open() > 0; batch++) {
+      await postBatch();
+      sentBeforeDrop += 1000;
+      await pause(10);
+    }
+    await waitUntil(() => app().deps.liveStream.slots.open() === 0, 'the slow client dropped');
+    expect(app().logs.join('')).toContain('stream client stopped reading; dropped');
+    // Points after the drop are not kept for the client anywhere.
+    for (let batch = 0; batch < 10; batch++) await postBatch();
+
+    response.resume();
+    await waitUntil(() => ended, 'the dropped stream ended at the client');
+    const bytesPerPointAtMost = 500;
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(sentBeforeDrop * bytesPerPointAtMost);
+    expect(sentBeforeDrop).toBeLessThan(60_000);
+  });
+});

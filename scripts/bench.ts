@@ -9,6 +9,7 @@ import { seedTenant } from './bench/fixtures';
 import { healthDuringHeavyQueries } from './bench/healthDuringQueries';
 import { aggregationLatency, authLatency, batchIngestRatio, seconds, singleIngestRatio } from './bench/measurements';
 import { cpuSeconds, peakRssMb, startChild } from './bench/processes';
+import { streamFanOut } from './bench/stream';
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
@@ -22,7 +23,7 @@ function benchDatabaseUri(serverUri: string): string {
 /**
  * `npm run bench`: starts the database (MONGODB_URI, else the embedded one, in a process of
  * its own exactly as the server starts it) and the server as a separate process, seeds a
- * tenant, and measures A-E side by side in this one run.
+ * tenant, and measures A-H side by side in this one run.
  */
 async function main(): Promise<void> {
   const database = await startDatabase({ mongodbUri: process.env.MONGODB_URI });
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
       WEBHOOK_ALLOWED_IPS: '127.0.0.1',
       RATE_LIMIT_PER_KEY: '1000000000',
       RATE_LIMIT_PER_IP: '1000000000',
+      // H holds 500 streams with one read key.
+      STREAM_MAX_PER_KEY: '1000',
     },
     /"port":(\d+).*dakkio-server listening/,
   );
@@ -87,9 +90,19 @@ async function main(): Promise<void> {
       `G webhooks: ${round(g.perSecond, 0)} deliveries/s; point sent → webhook received p50 ${round(g.latencyP50, 1)} ms, p99 ${round(g.latencyP99, 1)} ms\n`,
     );
 
+    const idleBucket = await seedTenant(baseUrl, adminKey);
+    const h1 = await streamFanOut(baseUrl, seed, idleBucket, Math.max(2, Math.round(seconds / 3)));
+    process.stdout.write(
+      `H1 single ingest with 500 streams open on another bucket: ${round(h1.withStreams, 0)} req/s vs ${round(h1.without, 0)} req/s without; 201 read → event p50 ${round(h1.delayP50, 1)} ms, p99 ${round(h1.delayP99, 1)} ms\n`,
+    );
+    const h2 = await streamFanOut(baseUrl, seed, seed, Math.max(2, Math.round(seconds / 3)));
+    process.stdout.write(
+      `H2 single ingest with 500 streams receiving every point: ${round(h2.withStreams, 0)} req/s vs ${round(h2.without, 0)} req/s without (${round(h2.eventsPerSecondPerStream, 0)} events/s per stream); 201 read → event p50 ${round(h2.delayP50, 1)} ms, p99 ${round(h2.delayP99, 1)} ms\n`,
+    );
+
     const rss = peakRssMb(server.child.pid!);
     process.stdout.write(
-      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)} E=${round(e.p99, 1)} F=${round(f.ratio)} G=${round(g.perSecond, 0)}/${round(g.latencyP50, 0)}\n`,
+      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)} E=${round(e.p99, 1)} F=${round(f.ratio)} G=${round(g.perSecond, 0)}/${round(g.latencyP50, 0)} H1=${round(h1.ratio)}/${round(h1.delayP99, 0)} H2=${round(h2.ratio)}/${round(h2.delayP99, 0)}\n`,
     );
   } finally {
     await mongoose.connection.dropDatabase().catch(() => undefined);

@@ -6,6 +6,8 @@ export interface EventStreamOptions {
   heartbeatMs: number;
   /** A client with more than this many bytes still unsent when the next events come is dropped rather than buffered for. */
   maxBufferedBytes: number;
+  /** Events within this long after a write wait and go out together in the next one. */
+  coalesceMs: number;
   logger: Logger;
   /** Called when the head is sent: a stream is answered, so the request deadline no longer applies. */
   onOpen: () => void;
@@ -13,45 +15,68 @@ export interface EventStreamOptions {
 
 const singleLine = (text: string) => text.replace(/[\r\n]/g, '');
 
-const toFrame = ({ id, event, data }: StreamEvent) =>
-  `${id === undefined ? '' : `id: ${singleLine(id)}\n`}event: ${singleLine(event)}\n${data
-    .split(/\r?\n/)
-    .map((line) => `data: ${line}\n`)
-    .join('')}\n`;
+/** A point's event goes to every subscriber of its bucket: its frame is built once. */
+const frames = new WeakMap<StreamEvent, string>();
+function frameOf(event: StreamEvent): string {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    const data = event.data
+      .split(/\r?\n/)
+      .map((line) => `data: ${line}\n`)
+      .join('');
+    frame = `${event.id === undefined ? '' : `id: ${singleLine(event.id)}\n`}event: ${singleLine(event.event)}\n${data}\n`;
+    frames.set(event, frame);
+  }
+  return frame;
+}
 
 /**
  * Server-Sent Events over an Express response. Headers keep caches and proxies from
  * buffering or transforming it (nginx reads X-Accel-Buffering; `no-transform` forbids
  * compression on the way); a comment every `heartbeatMs` keeps idle proxies from closing it.
+ * Under a burst, one socket write per `coalesceMs` carries every event of that moment: with
+ * hundreds of subscribers, writes per point would cost more than the ingest itself.
  */
 export function openEventStream(res: Response, options: EventStreamOptions): StreamSink {
   let ended = false;
   let heartbeat: NodeJS.Timeout | undefined;
+  let pending: string[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let lastWriteAt = 0;
   const closed = new Promise<void>((resolve) => res.on('close', resolve));
-  const end = () => {
-    if (ended) return;
+  const stop = () => {
     ended = true;
     clearInterval(heartbeat);
-    res.end();
+    clearTimeout(flushTimer);
+    pending = [];
   };
-  void closed.then(() => {
-    ended = true;
-    clearInterval(heartbeat);
-  });
+  void closed.then(stop);
+
   // A client is slow when what was written before is still waiting: a burst that drains is fine.
-  const write = (frame: string): boolean => {
+  const flush = (): boolean => {
+    flushTimer = undefined;
     if (ended) return false;
-    if (frame === '') return true;
     if (res.writableLength > options.maxBufferedBytes) {
       options.logger.info({ bufferedBytes: res.writableLength }, 'stream client stopped reading; dropped');
-      ended = true;
-      clearInterval(heartbeat);
+      stop();
       res.destroy();
       return false;
     }
-    res.write(frame);
+    if (pending.length > 0) res.write(pending.join(''));
+    pending = [];
+    lastWriteAt = Date.now();
     return true;
   };
+  const enqueue = (frame: string): boolean => {
+    if (ended) return false;
+    pending.push(frame);
+    if (flushTimer) return true;
+    const wait = lastWriteAt + options.coalesceMs - Date.now();
+    if (wait <= 0) return flush();
+    flushTimer = setTimeout(flush, wait);
+    return true;
+  };
+
   return {
     open: () => {
       options.onOpen();
@@ -62,14 +87,31 @@ export function openEventStream(res: Response, options: EventStreamOptions): Str
       if (res.req.httpVersionMajor === 1) res.setHeader('Connection', 'keep-alive');
       res.socket?.setNoDelay(true);
       res.flushHeaders();
-      write('retry: 3000\n\n');
-      heartbeat = setInterval(() => write(': ping\n\n'), options.heartbeatMs).unref();
+      enqueue('retry: 3000\n\n');
+      heartbeat = setInterval(() => enqueue(': ping\n\n'), options.heartbeatMs).unref();
     },
-    // One write per batch of events: a burst is one chunk for the socket, not one per point.
-    send: (events) => write(events.map(toFrame).join('')),
-    drained: () =>
-      ended || !res.writableNeedDrain ? Promise.resolve() : new Promise((resolve) => res.once('drain', resolve).once('close', resolve)),
-    end,
+    send: (events) => {
+      for (const event of events) if (!enqueue(frameOf(event))) return false;
+      return true;
+    },
+    drained: () => {
+      if (flushTimer) {
+        clearTimeout(flushTimer);
+        flush();
+      }
+      return ended || !res.writableNeedDrain
+        ? Promise.resolve()
+        : new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    },
+    end: () => {
+      if (ended) return;
+      if (flushTimer) {
+        clearTimeout(flushTimer);
+        flush();
+      }
+      stop();
+      res.end();
+    },
     closed,
   };
 }

@@ -1,5 +1,6 @@
 import type { DataPointRecord } from '../points/model';
 import { toQueriedPoint } from '../query/presenters';
+import type { StreamEvent } from './streamBucket';
 
 /** A committed point as streams carry it: its cursor, what subscribers filter on, and its event body. */
 export interface LivePoint {
@@ -7,18 +8,19 @@ export interface LivePoint {
   cursor: string;
   bucketId: string;
   dataSourceId: string;
-  /** The raw point as query results show it, plus bucketId (api.md §10), already serialized once for every subscriber. */
-  json: string;
+  /** Its `point` event: the raw point as query results show it, plus bucketId (api.md §10); one object shared by every subscriber. */
+  event: StreamEvent;
 }
 
 export const cursorOf = (point: Pick<DataPointRecord, '_id' | 'createdAt'>) => `${point.createdAt.getTime()}-${point._id.toHexString()}`;
 
 export function toLivePoint(point: DataPointRecord, bucketId: string): LivePoint {
+  const cursor = cursorOf(point);
   return {
-    cursor: cursorOf(point),
+    cursor,
     bucketId,
     dataSourceId: point.dataSourceId.toHexString(),
-    json: JSON.stringify({ ...toQueriedPoint(point), bucketId }),
+    event: { id: cursor, event: 'point', data: JSON.stringify({ ...toQueriedPoint(point), bucketId }) },
   };
 }
 

@@ -50,7 +50,7 @@ export async function streamBucket(request: StreamRequest, sink: StreamSink, por
   const replayed = new Set<string>();
   const send = (points: LivePoint[]) => {
     const fresh = replayed.size === 0 ? points : points.filter((point) => !replayed.has(point.cursor));
-    return sink.send(fresh.map((point) => ({ id: point.cursor, event: 'point', data: point.json })));
+    return sink.send(fresh.map((point) => point.event));
   };
   const unsubscribe = ports.live.hub.subscribe({
     bucketId: request.bucketId,

@@ -4,6 +4,9 @@ import { createBucket, createBucketKey, createDataSource, createTenant, type Ten
 import { useTestApp } from '../test/support/testApp';
 import { collectProblems, launchChromium } from './browser';
 
+/** The README's screenshots are refreshed on request (README_SCREENSHOTS=1); other runs leave docs/ alone. */
+const screenshotDir = process.env.README_SCREENSHOTS === '1' ? 'docs' : 'e2e/screenshots';
+
 // The page's globals, for the functions that run inside Chromium (this project compiles without the DOM types).
 declare const document: any;
 declare const window: any;
@@ -399,7 +402,7 @@ describe('the dashboard’s looks', () => {
     await enterKey(desktop.page, tenant.readKey);
     await chartsReady(desktop.page, 4, '1h|none');
     await desktop.page.waitForSelector('#live-status[data-live="connected"]', { timeout: 10_000 });
-    await desktop.page.screenshot({ path: 'docs/dashboard.png' });
+    await desktop.page.screenshot({ path: `${screenshotDir}/dashboard.png` });
     expect(desktop.problems).toEqual([]);
 
     const phone = await openPage({ width: 390, height: 844 });
@@ -410,7 +413,7 @@ describe('the dashboard’s looks', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     const widths = await phone.page.$$eval('.chart .uplot', (plots: any[]) => plots.map((plot) => plot.getBoundingClientRect().right));
     for (const right of widths) expect(right).toBeLessThanOrEqual(390);
-    await phone.page.screenshot({ path: 'docs/dashboard-phone.png' });
+    await phone.page.screenshot({ path: `${screenshotDir}/dashboard-phone.png` });
     expect(phone.problems).toEqual([]);
   });
 });

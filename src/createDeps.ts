@@ -47,6 +47,7 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     maxPerKey: config.STREAM_MAX_PER_KEY,
     maxTotal: config.STREAM_MAX_TOTAL,
     pollIntervalMs: config.STREAM_POLL_INTERVAL_MS,
+    batchMs: config.STREAM_BATCH_MS,
     replay: { maxPoints: 1000, windowMs: config.STREAM_REPLAY_WINDOW_MS },
   });
   return {

@@ -13,8 +13,6 @@ import { holdDeadline } from './requestDeadline';
 import { mayHoldReservedKeys, parseOrThrow } from './validation';
 
 const jsonTypes = ['application/json', 'application/*+json'];
-/** At most this much latency added to a stream's events under a burst (api.md §10 allows 1 s). */
-const streamCoalesceMs = 20;
 /** Requests whose raw body could hold __proto__ & co., so only those are walked for them. */
 const reservedKeysPossible = new WeakSet<object>();
 
@@ -88,7 +86,6 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
       openEventStream(res, {
         heartbeatMs: deps.config.STREAM_HEARTBEAT_MS,
         maxBufferedBytes: deps.config.STREAM_MAX_BUFFERED_BYTES,
-        coalesceMs: streamCoalesceMs,
         logger: deps.logger.child({ requestId }),
         onOpen: hold,
       });

@@ -5,7 +5,8 @@ export interface LiveSubscriber {
   bucketId: string;
   /** null: every source of the bucket. */
   sourceIds: ReadonlySet<string> | null;
-  deliver: (points: LivePoint[]) => void;
+  /** Subscribers to a whole bucket all get the same array: it is read, never changed. */
+  deliver: (points: readonly LivePoint[]) => void;
   /** Ends the subscriber's stream (the process is shutting down). */
   end: () => void;
 }
@@ -18,35 +19,65 @@ export interface LiveHub {
   endAll: () => void;
 }
 
-/** This process's subscribers by bucket; a point is serialized once, and only if someone listens to its bucket. */
-export function createLiveHub(): LiveHub {
-  const byBucket = new Map<string, Set<LiveSubscriber>>();
+interface BucketChannel {
+  subscribers: Set<LiveSubscriber>;
+  pending: LivePoint[];
+  timer: NodeJS.Timeout | undefined;
+  lastDeliveryAt: number;
+}
+
+/**
+ * This process's subscribers by bucket. A point is serialized once, and only if someone
+ * listens to its bucket. Points go out at once when the bucket was quiet for `batchMs`;
+ * under a burst, once per `batchMs` in one batch: with hundreds of subscribers, handing
+ * each of them every point would cost more than ingesting it.
+ */
+export function createLiveHub(batchMs: number): LiveHub {
+  const channels = new Map<string, BucketChannel>();
   let size = 0;
+
+  const deliver = (channel: BucketChannel) => {
+    channel.timer = undefined;
+    const points = channel.pending;
+    channel.pending = [];
+    channel.lastDeliveryAt = Date.now();
+    for (const subscriber of channel.subscribers) {
+      const { sourceIds } = subscriber;
+      const wanted = sourceIds ? points.filter((point) => sourceIds.has(point.dataSourceId)) : points;
+      if (wanted.length > 0) subscriber.deliver(wanted);
+    }
+  };
+
   return {
     subscribe: (subscriber) => {
-      const set = byBucket.get(subscriber.bucketId) ?? new Set();
-      byBucket.set(subscriber.bucketId, set);
-      set.add(subscriber);
+      let channel = channels.get(subscriber.bucketId);
+      if (!channel) {
+        channel = { subscribers: new Set(), pending: [], timer: undefined, lastDeliveryAt: 0 };
+        channels.set(subscriber.bucketId, channel);
+      }
+      const joined = channel;
+      joined.subscribers.add(subscriber);
       size += 1;
       return () => {
-        if (!set.delete(subscriber)) return;
+        if (!joined.subscribers.delete(subscriber)) return;
         size -= 1;
-        if (set.size === 0 && byBucket.get(subscriber.bucketId) === set) byBucket.delete(subscriber.bucketId);
+        if (joined.subscribers.size === 0 && channels.get(subscriber.bucketId) === joined) {
+          clearTimeout(joined.timer);
+          channels.delete(subscriber.bucketId);
+        }
       };
     },
     dispatch: (bucketId, records) => {
-      const subscribers = byBucket.get(bucketId);
-      if (!subscribers) return;
-      const points = records.map((record) => toLivePoint(record, bucketId));
-      for (const subscriber of subscribers) {
-        const { sourceIds } = subscriber;
-        const wanted = sourceIds ? points.filter((point) => sourceIds.has(point.dataSourceId)) : points;
-        if (wanted.length > 0) subscriber.deliver(wanted);
-      }
+      const channel = channels.get(bucketId);
+      if (!channel) return;
+      for (const record of records) channel.pending.push(toLivePoint(record, bucketId));
+      if (channel.timer) return;
+      const wait = channel.lastDeliveryAt + batchMs - Date.now();
+      channel.timer = setTimeout(deliver, Math.max(0, wait), channel);
     },
     size: () => size,
     endAll: () => {
-      for (const subscribers of byBucket.values()) for (const subscriber of [...subscribers]) subscriber.end();
+      for (const channel of channels.values()) for (const subscriber of [...channel.subscribers]) subscriber.end();
     },
   };
 }

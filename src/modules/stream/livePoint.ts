@@ -2,25 +2,25 @@ import type { DataPointRecord } from '../points/model';
 import { toQueriedPoint } from '../query/presenters';
 import type { StreamEvent } from './streamBucket';
 
-/** A committed point as streams carry it: its cursor, what subscribers filter on, and its event body. */
-export interface LivePoint {
-  /** `<createdAt ms>-<point id>`: the SSE event id, and what Last-Event-ID replays after. */
-  cursor: string;
-  bucketId: string;
+/**
+ * A committed point as streams carry it: its `point` event, whose id is its cursor and whose
+ * data is the raw point as query results show it plus bucketId (api.md §10), and the source
+ * subscribers filter on. One object, shared by every subscriber.
+ */
+export interface LivePoint extends StreamEvent {
+  /** `<createdAt ms>-<point id>`: what Last-Event-ID replays after. */
+  id: string;
   dataSourceId: string;
-  /** Its `point` event: the raw point as query results show it, plus bucketId (api.md §10); one object shared by every subscriber. */
-  event: StreamEvent;
 }
 
 export const cursorOf = (point: Pick<DataPointRecord, '_id' | 'createdAt'>) => `${point.createdAt.getTime()}-${point._id.toHexString()}`;
 
 export function toLivePoint(point: DataPointRecord, bucketId: string): LivePoint {
-  const cursor = cursorOf(point);
   return {
-    cursor,
-    bucketId,
+    id: cursorOf(point),
+    event: 'point',
+    data: JSON.stringify({ ...toQueriedPoint(point), bucketId }),
     dataSourceId: point.dataSourceId.toHexString(),
-    event: { id: cursor, event: 'point', data: JSON.stringify({ ...toQueriedPoint(point), bucketId }) },
   };
 }
 

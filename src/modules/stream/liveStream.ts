@@ -19,6 +19,8 @@ export interface LiveStreamOptions {
   maxPerKey: number;
   maxTotal: number;
   pollIntervalMs: number;
+  /** Under a burst, a bucket's points go to its streams once per this many ms. */
+  batchMs: number;
   replay: ReplayLimits;
 }
 
@@ -45,7 +47,7 @@ const pollLookbackMs = 10_000;
 
 export function createLiveStream(options: LiveStreamOptions): LiveStream {
   const instanceId = randomUUID();
-  const hub = createLiveHub();
+  const hub = createLiveHub(options.batchMs);
   const writer = createLiveEventWriter({ instanceId, windowMs: logWindowMs, logger: options.logger });
   let mode: LiveFeedMode | null = null;
   let feed: RemoteFeed | undefined;

@@ -12,8 +12,8 @@ export interface StreamEvent {
 export interface StreamSink {
   /** Sends the response head; after this, problems end the stream instead of answering. */
   open: () => void;
-  /** False once the sink is closed, or when it closes now because the client stopped reading. */
-  send: (events: StreamEvent[]) => boolean;
+  /** False once the sink is closed, or when it closes now because the client stopped reading. The same array may go to many sinks. */
+  send: (events: readonly StreamEvent[]) => boolean;
   /** Settles once what was sent has been handed to the network (or the sink closed): a long replay paces itself by it. */
   drained: () => Promise<void>;
   end: () => void;
@@ -48,10 +48,8 @@ export async function streamBucket(request: StreamRequest, sink: StreamSink, por
   let held: LivePoint[] | null = request.lastEventId === undefined ? null : [];
   // Replayed points may still arrive live afterwards (another instance's, seen by this one's feed later): sent once.
   const replayed = new Set<string>();
-  const send = (points: LivePoint[]) => {
-    const fresh = replayed.size === 0 ? points : points.filter((point) => !replayed.has(point.cursor));
-    return sink.send(fresh.map((point) => point.event));
-  };
+  const send = (points: readonly LivePoint[]) =>
+    sink.send(replayed.size === 0 ? points : points.filter((point) => !replayed.has(point.id)));
   const unsubscribe = ports.live.hub.subscribe({
     bucketId: request.bucketId,
     sourceIds: request.sourceIds,
@@ -84,7 +82,7 @@ export async function streamBucket(request: StreamRequest, sink: StreamSink, por
         for (let i = 0; i < replay.points.length; i += replayChunk) {
           const chunk = replay.points.slice(i, i + replayChunk);
           send(chunk);
-          for (const point of chunk) replayed.add(point.cursor);
+          for (const point of chunk) replayed.add(point.id);
           await sink.drained();
         }
       }

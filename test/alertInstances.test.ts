@@ -1,5 +1,12 @@
 import { Webhook } from 'standardwebhooks';
-import { callServer as call, freshDatabaseUri, startServerProcess, type RunningServer } from './support/serverProcess';
+import {
+  callServer as call,
+  createFleet as createFleetOn,
+  freshDatabaseUri,
+  startServerProcess,
+  type Fleet,
+  type RunningServer,
+} from './support/serverProcess';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhookReceiver';
 
 const adminKey = `dakkio_a_${'L'.repeat(40)}`;
@@ -20,22 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => receiver.close());
 
-interface Fleet {
-  bucketId: string;
-  sourceId: string;
-  writeKey: string;
-}
-
-async function createFleet(server: RunningServer): Promise<Fleet> {
-  const bucket = await call(server, 'POST', '/api/buckets', adminKey, { name: `fleet ${Math.random()}` });
-  const bucketId = bucket.body.bucket._id as string;
-  const source = await call(server, 'POST', `/api/buckets/${bucketId}/sources`, adminKey, {
-    name: 'probe',
-    schema: { temperature: 'number' },
-  });
-  const key = await call(server, 'POST', `/api/buckets/${bucketId}/keys`, adminKey, { name: 'w', type: 'write' });
-  return { bucketId, sourceId: source.body.dataSource._id as string, writeKey: key.body.apiKey.key as string };
-}
+const createFleet = (server: RunningServer) => createFleetOn(server, adminKey);
 
 async function createRule(server: RunningServer, fleet: Fleet, path: string, condition: string) {
   const res = await call(server, 'POST', '/api/alerts', adminKey, {

@@ -195,15 +195,20 @@ describe('GET /api/buckets/:bucketId/stream', () => {
   });
 });
 
+/** A stream that saw one point of `source` and was closed: the id a reconnect would send as Last-Event-ID. */
+async function idOfOneSeenPoint(tenant: Tenant, source: string, query = ''): Promise<{ lastEventId: string; seen: any }> {
+  const first = await subscribe(tenant.bucketId, tenant.readKey, query);
+  await postPoint(tenant, source, -1);
+  const [seen] = await first.waitForPoints(1);
+  first.close();
+  return { lastEventId: first.events[0]!.id, seen };
+}
+
 describe('GET /api/buckets/:bucketId/stream with Last-Event-ID', () => {
   it('replays what the client missed, then goes on live, sending no point twice', async () => {
     const tenant = await tenantWithSources(1);
     const source = tenant.sourceIds[0]!;
-    const first = await subscribe(tenant.bucketId, tenant.readKey);
-    await postPoint(tenant, source, 1);
-    const [seen] = await first.waitForPoints(1);
-    const lastEventId = first.events[0]!.id;
-    first.close();
+    const { lastEventId, seen } = await idOfOneSeenPoint(tenant, source);
 
     for (const temperature of [2, 3, 4]) await postPoint(tenant, source, temperature);
     const again = await subscribe(tenant.bucketId, tenant.readKey, '', { 'Last-Event-ID': lastEventId });
@@ -217,11 +222,7 @@ describe('GET /api/buckets/:bucketId/stream with Last-Event-ID', () => {
   it('sends event: reset when more than 1000 points were missed, or the id cannot be read', async () => {
     const tenant = await tenantWithSources(1);
     const source = tenant.sourceIds[0]!;
-    const first = await subscribe(tenant.bucketId, tenant.readKey);
-    await postPoint(tenant, source, 0);
-    await first.waitForPoints(1);
-    const lastEventId = first.events[0]!.id;
-    first.close();
+    const { lastEventId } = await idOfOneSeenPoint(tenant, source);
     await postBatch(
       tenant,
       Array.from({ length: 1000 }, (_, i) => ({ dataSourceId: source, temperature: i })),
@@ -242,11 +243,7 @@ describe('GET /api/buckets/:bucketId/stream with Last-Event-ID', () => {
   it('replays exactly 1000 missed points of the sources asked, skipping other sources', async () => {
     const tenant = await tenantWithSources(2);
     const [wanted, other] = tenant.sourceIds as [string, string];
-    const first = await subscribe(tenant.bucketId, tenant.readKey, `?dataSourceIds=${wanted}`);
-    await postPoint(tenant, wanted, -1);
-    await first.waitForPoints(1);
-    const lastEventId = first.events[0]!.id;
-    first.close();
+    const { lastEventId } = await idOfOneSeenPoint(tenant, wanted, `?dataSourceIds=${wanted}`);
     await postBatch(
       tenant,
       Array.from({ length: 1000 }, (_, i) => ({ dataSourceId: wanted, temperature: i })),

@@ -1,5 +1,12 @@
 import { pause } from './support/alertKit';
-import { callServer as call, freshDatabaseUri, startServerProcess, type RunningServer } from './support/serverProcess';
+import {
+  callServer as call,
+  createFleet as createFleetOn,
+  freshDatabaseUri,
+  startServerProcess,
+  type Fleet,
+  type RunningServer,
+} from './support/serverProcess';
 import { openStream, type StreamClient } from './support/streamClient';
 
 const adminKey = `dakkio_a_${'S'.repeat(40)}`;
@@ -16,23 +23,7 @@ afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
 });
 
-async function createFleet(server: RunningServer) {
-  const bucket = await call(server, 'POST', '/api/buckets', adminKey, { name: `fleet ${Math.random()}` });
-  const bucketId = bucket.body.bucket._id as string;
-  const source = await call(server, 'POST', `/api/buckets/${bucketId}/sources`, adminKey, {
-    name: 'probe',
-    schema: { temperature: 'number' },
-  });
-  const write = await call(server, 'POST', `/api/buckets/${bucketId}/keys`, adminKey, { name: 'w', type: 'write' });
-  const read = await call(server, 'POST', `/api/buckets/${bucketId}/keys`, adminKey, { name: 'r', type: 'read' });
-  return {
-    bucketId,
-    sourceId: source.body.dataSource._id as string,
-    writeKey: write.body.apiKey.key as string,
-    readKey: read.body.apiKey.key as string,
-  };
-}
-type Fleet = Awaited<ReturnType<typeof createFleet>>;
+const createFleet = (server: RunningServer) => createFleetOn(server, adminKey);
 
 const post = async (server: RunningServer, fleet: Fleet, temperature: number) => {
   const res = await call(server, 'POST', '/api/data', fleet.writeKey, {

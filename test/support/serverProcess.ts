@@ -110,3 +110,23 @@ export async function storedPointIdsThenDrop(uri: string, bucketId: string): Pro
     await connection.close();
   }
 }
+
+/** A bucket with a `temperature` data source and a write and a read key, made through a running server with an admin key. */
+export interface Fleet {
+  bucketId: string;
+  sourceId: string;
+  writeKey: string;
+  readKey: string;
+}
+
+export async function createFleet(server: RunningServer, adminKey: string): Promise<Fleet> {
+  const bucket = await callServer(server, 'POST', '/api/buckets', adminKey, { name: `fleet ${Math.random()}` });
+  const bucketId = bucket.body.bucket._id as string;
+  const source = await callServer(server, 'POST', `/api/buckets/${bucketId}/sources`, adminKey, {
+    name: 'probe',
+    schema: { temperature: 'number' },
+  });
+  const key = async (type: 'write' | 'read') =>
+    (await callServer(server, 'POST', `/api/buckets/${bucketId}/keys`, adminKey, { name: type, type })).body.apiKey.key as string;
+  return { bucketId, sourceId: source.body.dataSource._id as string, writeKey: await key('write'), readKey: await key('read') };
+}

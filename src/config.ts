@@ -87,7 +87,7 @@ export const configSchema = z.object({
   STREAM_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(900).default(500),
   /** Under a burst, a bucket's points go to its streams in one batch per this many ms (a quiet bucket's at once). */
   STREAM_BATCH_MS: z.coerce.number().int().min(0).max(500).default(25),
-  STREAM_MAX_BUFFERED_BYTES: count(1024, 1024 * 1024),
+  STREAM_MAX_BUFFERED_BYTES: count(1024, 256 * 1024),
   /** How far back Last-Event-ID can replay; also how long the live-event log keeps points. */
   STREAM_REPLAY_WINDOW_MS: count(1000, 600_000),
 });

@@ -181,6 +181,19 @@ describe('GET /api/buckets/:bucketId/stream', () => {
     await eventuallyTrue(() => app().deps.liveStream.slots.open() === 0, 2000);
   });
 
+  it('ends the streams of a deleted bucket, whose copies of recent points go with it', async () => {
+    const tenant = await tenantWithSources(1);
+    const client = await subscribe(tenant.bucketId, tenant.adminKey);
+    await postPoint(tenant, tenant.sourceIds[0]!, 1);
+    await client.waitForPoints(1);
+    await app().deps.liveStream.flushLog();
+    expect(await LiveEventModel.countDocuments({ bucketId: tenant.bucketId })).toBe(1);
+
+    await app().http.delete(`/api/buckets/${tenant.bucketId}`).set('X-API-Key', tenant.adminKey).expect(200);
+    await eventuallyTrue(() => client.drops() >= 1, 2000);
+    expect(await LiveEventModel.countDocuments({ bucketId: tenant.bucketId })).toBe(0);
+  });
+
   it('ends a stream when its key expires', async () => {
     const tenant = await tenantWithSources(1);
     const expiring = await app()

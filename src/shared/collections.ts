@@ -13,4 +13,5 @@ export const collections = {
   leases: 'leases',
   idempotencyKeys: 'idempotencykeys',
   rateLimits: 'ratelimits',
+  liveEvents: 'liveevents',
 } as const;

@@ -1,7 +1,6 @@
 import { Schema, Types, model } from 'mongoose';
+import { collections } from '../../shared/collections';
 import type { DataPointRecord } from '../points/model';
-
-export const liveEventsCollection = 'liveevents';
 
 /**
  * Committed points of one bucket, as one instance saw them within one flush window: what
@@ -25,7 +24,7 @@ const liveEventSchema = new Schema(
     createdAt: { type: Date, required: true },
     points: { type: [Schema.Types.Mixed], required: true },
   },
-  { collection: liveEventsCollection, versionKey: false },
+  { collection: collections.liveEvents, versionKey: false },
 );
 liveEventSchema.index({ createdAt: 1 });
 liveEventSchema.index({ bucketId: 1, createdAt: 1 });

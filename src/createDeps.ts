@@ -48,6 +48,7 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     maxTotal: config.STREAM_MAX_TOTAL,
     pollIntervalMs: config.STREAM_POLL_INTERVAL_MS,
     batchMs: config.STREAM_BATCH_MS,
+    keyCheckMs: config.STREAM_KEY_CHECK_MS,
     replay: { maxPoints: 1000, windowMs: config.STREAM_REPLAY_WINDOW_MS },
   });
   return {

@@ -205,6 +205,8 @@ describe('GET /api/buckets/:bucketId/stream', () => {
     await pause(500);
     expect(client.drops()).toBe(0);
     await eventuallyTrue(() => client.drops() >= 1, 3000);
+    await eventuallyTrue(() => app().deps.liveStream.slots.open() === 0, 2000);
+    await eventuallyTrue(() => client.statuses.includes(401), 6000);
   });
 });
 

@@ -6,7 +6,7 @@ import { openStream, type StreamClient } from './support/streamClient';
 import { createBucketKey, createDataSource, createTenant } from './support/tenants';
 import { useTestApp } from './support/testApp';
 
-const app = useTestApp({ STREAM_MAX_PER_KEY: '2', STREAM_MAX_TOTAL: '3', STREAM_MAX_BUFFERED_BYTES: '65536' });
+const app = useTestApp({ STREAM_MAX_PER_KEY: '2', STREAM_MAX_TOTAL: '3', STREAM_MAX_BUFFERED_BYTES: '65536', STREAM_HEARTBEAT_MS: '500' });
 const baseUrl = () => `http://127.0.0.1:${portOf(app())}`;
 const clients: StreamClient[] = [];
 afterEach(() => {
@@ -48,6 +48,65 @@ describe('GET /api/buckets/:bucketId/stream limits', () => {
     await waitUntil(() => app().deps.liveStream.slots.open() === 2, 'the closed stream’s slot returned');
     const again = await open(tenant.readKey);
     expect(again.statuses).toEqual([200]);
+  });
+
+  it('frees the slots of clients that leave before their stream opened', async () => {
+    const tenant = await createTenant(app());
+    const url = `${baseUrl()}/api/buckets/${tenant.bucketId}/stream`;
+    for (let delayMs = 0; delayMs < 12; delayMs += 1) {
+      const controller = new AbortController();
+      const request = fetch(url, { headers: { 'X-API-Key': tenant.readKey }, signal: controller.signal }).catch(() => undefined);
+      setTimeout(() => controller.abort(), delayMs);
+      await request;
+    }
+    await waitUntil(() => app().deps.liveStream.slots.open() === 0, 'every slot free again');
+    const streams = [openStream(baseUrl(), `/api/buckets/${tenant.bucketId}/stream`, tenant.readKey)];
+    streams.push(openStream(baseUrl(), `/api/buckets/${tenant.bucketId}/stream`, tenant.readKey));
+    clients.push(...streams);
+    await Promise.all(streams.map((stream) => stream.opened));
+    expect(streams.map((stream) => stream.statuses)).toEqual([[200], [200]]);
+  });
+
+  it('drops a client that stops reading during a Last-Event-ID replay', async () => {
+    const tenant = await createTenant(app());
+    // Eight string fields of 1000 characters (the most one may hold is 1024): about 8 KB a point.
+    const notes = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`note${i}`, 'y'.repeat(1000)]));
+    const schema = Object.fromEntries(Object.keys(notes).map((name) => [name, 'string']));
+    const sourceId = await createDataSource(app(), tenant.adminKey, tenant.bucketId, { temperature: 'number', ...schema });
+    const first = openStream(baseUrl(), `/api/buckets/${tenant.bucketId}/stream`, tenant.readKey);
+    clients.push(first);
+    await first.opened;
+    await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.writeKey)
+      .send({ bucketId: tenant.bucketId, dataSourceId: sourceId, values: { temperature: 0 } })
+      .expect(201);
+    await first.waitForPoints(1);
+    first.close();
+    for (let batch = 0; batch < 10; batch++) {
+      const dataPoints = Array.from({ length: 100 }, (_, i) => ({ dataSourceId: sourceId, values: { temperature: i, ...notes } }));
+      await app()
+        .http.post('/api/data/batch')
+        .set('X-API-Key', tenant.writeKey)
+        .send({ bucketId: tenant.bucketId, dataPoints })
+        .expect(201);
+    }
+    await waitUntil(() => app().deps.liveStream.slots.open() === 0, 'the first stream closed');
+
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http
+        .get(
+          `${baseUrl()}/api/buckets/${tenant.bucketId}/stream`,
+          { headers: { 'X-API-Key': tenant.readKey, 'Last-Event-ID': first.events[0]!.id } },
+          resolve,
+        )
+        .on('error', reject);
+    });
+    response.pause();
+    expect(response.statusCode).toBe(200);
+    await waitUntil(() => app().deps.liveStream.slots.open() === 0, 'the stalled replay dropped');
+    expect(app().logs.join('')).toMatch(/stream client stopped reading( during a replay)?; dropped/);
+    response.destroy();
   });
 
   it('drops a client that stops reading instead of buffering for it, and its slot is freed', async () => {

@@ -46,20 +46,25 @@ function textOf(events: readonly StreamEvent[]): string {
 export function openEventStream(res: Response, options: EventStreamOptions): StreamSink {
   let ended = false;
   let heartbeat: NodeJS.Timeout | undefined;
-  const closed = new Promise<void>((resolve) => res.on('close', resolve));
+  // 'close' fires once: a client gone before the stream opened must not leave it waiting for it.
+  const gone = res.destroyed || res.closed || !res.socket || res.socket.destroyed;
+  const closed = gone ? Promise.resolve() : new Promise<void>((resolve) => res.on('close', resolve));
   const stop = () => {
     ended = true;
     clearInterval(heartbeat);
   };
   void closed.then(stop);
+  const drop = (reason: string) => {
+    options.logger.info({ bufferedBytes: res.writableLength }, reason);
+    stop();
+    res.destroy();
+  };
 
   // A client is slow when what was written before is still waiting: a burst that drains is fine.
   const write = (text: string): boolean => {
     if (ended) return false;
     if (res.writableLength > options.maxBufferedBytes) {
-      options.logger.info({ bufferedBytes: res.writableLength }, 'stream client stopped reading; dropped');
-      stop();
-      res.destroy();
+      drop('stream client stopped reading; dropped');
       return false;
     }
     if (text !== '') res.write(text);
@@ -68,6 +73,7 @@ export function openEventStream(res: Response, options: EventStreamOptions): Str
 
   return {
     open: () => {
+      if (ended) return;
       options.onOpen();
       res.status(200);
       res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -81,7 +87,25 @@ export function openEventStream(res: Response, options: EventStreamOptions): Str
     },
     send: (events) => write(textOf(events)),
     drained: () =>
-      ended || !res.writableNeedDrain ? Promise.resolve() : new Promise((resolve) => res.once('drain', resolve).once('close', resolve)),
+      new Promise<boolean>((resolve) => {
+        if (ended || !res.writableNeedDrain) {
+          resolve(!ended);
+          return;
+        }
+        const settle = (drained: boolean) => {
+          clearTimeout(timer);
+          res.off('drain', onDrain).off('close', onClose);
+          resolve(drained);
+        };
+        const onDrain = () => settle(true);
+        const onClose = () => settle(false);
+        // A client that takes nothing for a heartbeat's time is not coming back for the rest.
+        const timer = setTimeout(() => {
+          drop('stream client stopped reading during a replay; dropped');
+          settle(false);
+        }, options.heartbeatMs);
+        res.once('drain', onDrain).once('close', onClose);
+      }),
     end: () => {
       if (ended) return;
       stop();

@@ -1,6 +1,6 @@
 import { Schema, Types, model } from 'mongoose';
 import { collections } from '../../shared/collections';
-import type { DataPointRecord } from '../points/model';
+import type { LoggedPoint } from './commitClock';
 
 /**
  * Committed points of one bucket, as one instance saw them within one flush window: what
@@ -12,9 +12,9 @@ export interface LiveEventRecord {
   _id: Types.ObjectId;
   instanceId: string;
   bucketId: Types.ObjectId;
-  /** When the instance wrote it (its clock); every point in it was committed at or before. */
+  /** When the instance wrote it (its clock); no point in it has a later committedAt. */
   createdAt: Date;
-  points: DataPointRecord[];
+  points: LoggedPoint[];
 }
 
 const liveEventSchema = new Schema(

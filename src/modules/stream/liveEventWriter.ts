@@ -1,13 +1,13 @@
 import { Types } from 'mongoose';
 import type { Logger } from '../../logger';
-import type { DataPointRecord } from '../points/model';
+import type { LoggedPoint } from './commitClock';
 import { appendLiveEvents, type LiveEventRecord } from './liveEventLog';
 
 /** Points per event document: far below MongoDB's 16 MB, even with large string fields. */
 const pointsPerEvent = 500;
 
 export interface LiveEventWriter {
-  add: (bucketId: string, points: readonly DataPointRecord[]) => void;
+  add: (bucketId: string, points: readonly LoggedPoint[]) => void;
   /** Writes what is buffered now; a replay calls it so that nothing this instance committed is missing from the log. */
   flush: () => Promise<void>;
   stop: () => Promise<void>;
@@ -19,11 +19,12 @@ export interface LiveEventWriter {
  * point. The log is best-effort: a failed write is logged; the points themselves are stored.
  */
 export function createLiveEventWriter(options: { instanceId: string; windowMs: number; logger: Logger }): LiveEventWriter {
-  let buffered = new Map<string, DataPointRecord[]>();
+  let buffered = new Map<string, LoggedPoint[]>();
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
+  let newestCommit = 0;
 
-  const toRecords = (byBucket: Map<string, DataPointRecord[]>, createdAt: Date): LiveEventRecord[] =>
+  const toRecords = (byBucket: Map<string, LoggedPoint[]>, createdAt: Date): LiveEventRecord[] =>
     [...byBucket].flatMap(([bucketId, points]) => {
       const records: LiveEventRecord[] = [];
       for (let i = 0; i < points.length; i += pointsPerEvent) {
@@ -46,7 +47,7 @@ export function createLiveEventWriter(options: { instanceId: string; windowMs: n
       const taken = buffered;
       buffered = new Map();
       const write = () =>
-        appendLiveEvents(toRecords(taken, new Date())).catch((error: Error) =>
+        appendLiveEvents(toRecords(taken, new Date(Math.max(Date.now(), newestCommit)))).catch((error: Error) =>
           options.logger.warn({ err: error.message }, 'live-event log write failed; other instances miss these points live'),
         );
       // Serialized, so the log's createdAt order is this instance's commit order.
@@ -57,6 +58,7 @@ export function createLiveEventWriter(options: { instanceId: string; windowMs: n
 
   return {
     add: (bucketId, points) => {
+      newestCommit = Math.max(newestCommit, points[points.length - 1]?.committedAt.getTime() ?? 0);
       const list = buffered.get(bucketId);
       if (list) list.push(...points);
       else buffered.set(bucketId, [...points]);

@@ -1,4 +1,4 @@
-import type { DataPointRecord } from '../points/model';
+import type { LoggedPoint } from './commitClock';
 import { toLivePoint, type LivePoint } from './livePoint';
 
 export interface LiveSubscriber {
@@ -14,7 +14,7 @@ export interface LiveSubscriber {
 export interface LiveHub {
   subscribe: (subscriber: LiveSubscriber) => () => void;
   /** Hands a bucket's committed points, in commit order, to its subscribers in this process. */
-  dispatch: (bucketId: string, points: readonly DataPointRecord[]) => void;
+  dispatch: (bucketId: string, points: readonly LoggedPoint[]) => void;
   size: () => number;
   endAll: () => void;
 }

@@ -1,5 +1,5 @@
-import type { DataPointRecord } from '../points/model';
 import { toQueriedPoint } from '../query/presenters';
+import type { LoggedPoint } from './commitClock';
 import type { StreamEvent } from './streamBucket';
 
 /**
@@ -13,9 +13,9 @@ export interface LivePoint extends StreamEvent {
   dataSourceId: string;
 }
 
-export const cursorOf = (point: Pick<DataPointRecord, '_id' | 'createdAt'>) => `${point.createdAt.getTime()}-${point._id.toHexString()}`;
+export const cursorOf = (point: Pick<LoggedPoint, '_id' | 'committedAt'>) => `${point.committedAt.getTime()}-${point._id.toHexString()}`;
 
-export function toLivePoint(point: DataPointRecord, bucketId: string): LivePoint {
+export function toLivePoint(point: LoggedPoint, bucketId: string): LivePoint {
   return {
     id: cursorOf(point),
     event: 'point',
@@ -25,15 +25,15 @@ export function toLivePoint(point: DataPointRecord, bucketId: string): LivePoint
 }
 
 export interface ParsedCursor {
-  createdAtMs: number;
+  committedAtMs: number;
   pointId: string;
 }
 
 export function parseCursor(text: string): ParsedCursor | null {
   const match = /^(\d{1,15})-([0-9a-f]{24})$/.exec(text.trim());
-  return match ? { createdAtMs: Number(match[1]), pointId: match[2]! } : null;
+  return match ? { committedAtMs: Number(match[1]), pointId: match[2]! } : null;
 }
 
-/** Cursors order by commit time, then by point id for points of the same millisecond. */
+/** Cursors order by publish time, then by point id for points of the same millisecond (see commitClock). */
 export const isAfter = (point: ParsedCursor, cursor: ParsedCursor) =>
-  point.createdAtMs > cursor.createdAtMs || (point.createdAtMs === cursor.createdAtMs && point.pointId > cursor.pointId);
+  point.committedAtMs > cursor.committedAtMs || (point.committedAtMs === cursor.committedAtMs && point.pointId > cursor.pointId);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../logger';
 import type { PointsCommittedBus } from '../ingest/pointsCommitted';
 import { changeStreamsAvailable, startChangeStreamFeed } from './changeStreamFeed';
+import { createCommitClock } from './commitClock';
 import type { LiveEventRecord } from './liveEventLog';
 import { createLiveEventWriter } from './liveEventWriter';
 import { createLiveHub, type LiveHub } from './liveHub';
@@ -21,6 +22,8 @@ export interface LiveStreamOptions {
   pollIntervalMs: number;
   /** Under a burst, a bucket's points go to its streams once per this many ms. */
   batchMs: number;
+  /** How often open streams check their keys, all in the same moment so the reads coalesce. */
+  keyCheckMs: number;
   replay: ReplayLimits;
 }
 
@@ -28,6 +31,8 @@ export interface LiveStream {
   hub: LiveHub;
   slots: StreamSlots;
   replayLimits: ReplayLimits;
+  /** Runs `check` at every key check until the returned function is called. */
+  everyKeyCheck: (check: () => void) => () => void;
   /** Writes this instance's buffered live events now. */
   flushLog: () => Promise<void>;
   /** Null until start() picked one. */
@@ -53,6 +58,8 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
   let feed: RemoteFeed | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
+  const keyChecks = new Set<() => void>();
+  let keyCheckTimer: NodeJS.Timeout | undefined;
 
   const fromOtherInstance = (event: LiveEventRecord) => hub.dispatch(event.bucketId.toHexString(), event.points);
   // Deleting by age is idempotent, so every instance may prune without a lease.
@@ -65,12 +72,26 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
     hub,
     slots: createStreamSlots({ perKey: options.maxPerKey, total: options.maxTotal }),
     replayLimits: options.replay,
+    everyKeyCheck: (check) => {
+      keyChecks.add(check);
+      keyCheckTimer ??= setInterval(() => {
+        for (const each of keyChecks) each();
+      }, options.keyCheckMs).unref();
+      return () => {
+        keyChecks.delete(check);
+        if (keyChecks.size > 0) return;
+        clearInterval(keyCheckTimer);
+        keyCheckTimer = undefined;
+      };
+    },
     flushLog: writer.flush,
     mode: () => mode,
     start: async () => {
+      const stamp = createCommitClock();
       unsubscribe = options.pointsCommitted.subscribe(({ bucketId, points }) => {
-        hub.dispatch(bucketId, points);
-        writer.add(bucketId, points);
+        const stamped = stamp(points);
+        hub.dispatch(bucketId, stamped);
+        writer.add(bucketId, stamped);
       });
       mode = (await changeStreamsAvailable()) ? 'change-stream' : 'polling';
       const feedOptions = { instanceId, logger: options.logger, onEvent: fromOtherInstance };

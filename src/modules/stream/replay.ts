@@ -23,12 +23,12 @@ export interface ReplayLimits {
 export async function replayAfter(request: ReplayRequest, limits: ReplayLimits, now = Date.now()): Promise<Replay> {
   const cursor = parseCursor(request.lastEventId);
   if (!cursor) return { kind: 'reset', reason: 'unreadable Last-Event-ID' };
-  if (cursor.createdAtMs < now - limits.windowMs) return { kind: 'reset', reason: 'Last-Event-ID is older than the replay window' };
+  if (cursor.committedAtMs < now - limits.windowMs) return { kind: 'reset', reason: 'Last-Event-ID is older than the replay window' };
   const points: LivePoint[] = [];
-  for await (const event of bucketLiveEventsSince(request.bucketId, cursor.createdAtMs)) {
+  for await (const event of bucketLiveEventsSince(request.bucketId, cursor.committedAtMs)) {
     for (const record of event.points) {
       if (request.sourceIds && !request.sourceIds.has(record.dataSourceId.toHexString())) continue;
-      if (!isAfter({ createdAtMs: record.createdAt.getTime(), pointId: record._id.toHexString() }, cursor)) continue;
+      if (!isAfter({ committedAtMs: record.committedAt.getTime(), pointId: record._id.toHexString() }, cursor)) continue;
       if (points.length === limits.maxPoints) return { kind: 'reset', reason: `more than ${limits.maxPoints} points were missed` };
       points.push(toLivePoint(record, request.bucketId));
     }

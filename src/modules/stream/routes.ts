@@ -23,7 +23,6 @@ export const streamRoutes = [
       await streamBucket({ keyId: key.id, bucketId, sourceIds, lastEventId: headers['last-event-id'] }, openEventStream(), {
         live: deps.liveStream,
         stillAllowed,
-        recheckMs: deps.config.STREAM_KEY_CHECK_MS,
       });
       return undefined;
     },

@@ -14,8 +14,8 @@ export interface StreamSink {
   open: () => void;
   /** False once the sink is closed, or when it closes now because the client stopped reading. The same array may go to many sinks. */
   send: (events: readonly StreamEvent[]) => boolean;
-  /** Settles once what was sent has been handed to the network (or the sink closed): a long replay paces itself by it. */
-  drained: () => Promise<void>;
+  /** Whether what was sent has been handed to the network; false when the sink closed or dropped the client meanwhile. A long replay paces itself by it. */
+  drained: () => Promise<boolean>;
   end: () => void;
   /** Settles when the stream ended, from either side. */
   closed: Promise<void>;
@@ -30,13 +30,16 @@ export interface StreamRequest {
 
 export interface StreamPorts {
   live: LiveStream;
-  /** Whether the key may still read the bucket (not deleted, not expired); asked every `recheckMs`. */
+  /** Whether the key may still read the bucket (not deleted, not expired); asked at every key check. */
   stillAllowed: () => Promise<boolean>;
-  recheckMs: number;
 }
 
 /** Replayed points per write; between writes the replay waits for the client to take them. */
 const replayChunk = 100;
+/** Live points that may wait for a replay to finish; a stream with more is ended (its client reconnects). */
+const maxHeldPoints = 10_000;
+/** How long after a replay a replayed point may still come live from another instance's feed (its poll lookback and more). */
+const replayEchoMs = 15_000;
 
 /**
  * A bucket's committed points, live, until the client leaves or its key stops being valid.
@@ -54,8 +57,8 @@ export async function streamBucket(request: StreamRequest, sink: StreamSink, por
     bucketId: request.bucketId,
     sourceIds: request.sourceIds,
     deliver: (points) => {
-      if (held) held.push(...points);
-      else send(points);
+      if (!held) send(points);
+      else if (held.push(...points) > maxHeldPoints) sink.end();
     },
     end: sink.end,
   });
@@ -67,12 +70,13 @@ export async function streamBucket(request: StreamRequest, sink: StreamSink, por
       return { kind: 'reset', reason: 'missed points could not be read' };
     }
   };
-  const recheck = setInterval(() => {
+  const stopChecks = ports.live.everyKeyCheck(() => {
     ports.stillAllowed().then(
       (allowed) => allowed || sink.end(),
       () => undefined, // A database hiccup is not a revoked key; the next check decides.
     );
-  }, ports.recheckMs);
+  });
+  let forgetReplayed: NodeJS.Timeout | undefined;
   try {
     sink.open();
     if (request.lastEventId !== undefined) {
@@ -83,8 +87,9 @@ export async function streamBucket(request: StreamRequest, sink: StreamSink, por
           const chunk = replay.points.slice(i, i + replayChunk);
           send(chunk);
           for (const point of chunk) replayed.add(point.id);
-          await sink.drained();
+          if (!(await sink.drained())) break;
         }
+        forgetReplayed = setTimeout(() => replayed.clear(), replayEchoMs).unref();
       }
       const waiting = held ?? [];
       held = null;
@@ -92,7 +97,8 @@ export async function streamBucket(request: StreamRequest, sink: StreamSink, por
     }
     await sink.closed;
   } finally {
-    clearInterval(recheck);
+    clearTimeout(forgetReplayed);
+    stopChecks();
     unsubscribe();
     releaseSlot();
   }

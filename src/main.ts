@@ -79,8 +79,8 @@ async function main(): Promise<void> {
     beforeClose: deps.liveStream.endStreams,
     release: async () => {
       stopRetention();
-      await deps.liveStream.stop();
       await deps.drainWrites();
+      await deps.liveStream.stop();
       await deps.alerting.stop();
       await mongoose.disconnect();
       await database.stop();

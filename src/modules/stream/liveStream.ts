@@ -105,6 +105,8 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
     endStreams: hub.endAll,
     stop: async () => {
       hub.endAll();
+      // The bus delivers on the next turn: let the last drained writes reach the log first.
+      await new Promise((resolve) => setImmediate(resolve));
       unsubscribe?.();
       clearInterval(pruneTimer);
       await feed?.stop();

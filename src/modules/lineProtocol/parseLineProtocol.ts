@@ -95,7 +95,7 @@ function parseLine(line: string, start: number): LineContent | string {
   let i = start + 1;
   while (i < line.length && !(isSectionEnd(line.charCodeAt(i)) && !escapedAt(line, i))) i++;
   if (i >= line.length) return 'missing fields';
-  const measurement = unescape(line.slice(start, i), ', ');
+  const measurement = unescapeName(line.slice(start, i), ', ');
 
   const tags: Record<string, string> = Object.create(null);
   if (line.charCodeAt(i) === COMMA) {
@@ -128,7 +128,7 @@ function parseTags(line: string, from: number, tags: Record<string, string>): nu
       i++;
     }
     if (i >= line.length) return 'missing tag value';
-    const key = unescape(line.slice(keyStart, i), ',= ');
+    const key = unescapeName(line.slice(keyStart, i), ',= ');
 
     const valueStart = ++i;
     if (i >= line.length || isSectionEnd(line.charCodeAt(i))) return 'missing tag value';
@@ -140,7 +140,7 @@ function parseTags(line: string, from: number, tags: Record<string, string>): nu
     }
     if (i >= line.length) return 'missing fields';
     if (Object.hasOwn(tags, key)) return 'duplicate tags';
-    tags[key] = unescape(line.slice(valueStart, i), ',= ');
+    tags[key] = unescapeName(line.slice(valueStart, i), ',= ');
     if (line.charCodeAt(i) === SPACE) return i;
     i++;
   }
@@ -157,7 +157,7 @@ function parseFields(line: string, from: number, fields: Record<string, LineFiel
       i++;
     }
     if (i >= line.length) return 'invalid field format';
-    const key = unescape(line.slice(keyStart, i), ',= ');
+    const key = unescapeName(line.slice(keyStart, i), ',= ');
 
     const valueStart = i + 1;
     if (valueStart >= line.length || isSectionEnd(line.charCodeAt(valueStart))) return 'missing field value';
@@ -183,7 +183,7 @@ function parseTimestampSection(line: string, from: number): bigint | null | stri
 }
 
 /** Drops each backslash that is followed by one of `escapable`; every other backslash is literal. */
-function unescape(text: string, escapable: string): string {
+function unescapeName(text: string, escapable: string): string {
   if (!text.includes('\\')) return text;
   let out = '';
   let copied = 0;

@@ -132,14 +132,14 @@ describe('line protocol parser', () => {
       });
     });
 
-    it('unescapes only "," and " " in a measurement; "=" there needs no escape', () => {
-      expect(parsedOne('a\\,b\\ c=d\\=e v=1').measurement).toBe('a,b c=d\\=e');
+    it('unescapes ",", "=", " " and \'"\' in a measurement, as InfluxDB 1.6.7 stores it', () => {
+      expect(parsedOne('a\\,b\\ c=d\\=e\\"f v=1').measurement).toBe('a,b c=d=e"f');
     });
 
-    it('unescapes ",", "=" and " " in tag keys, tag values and field keys', () => {
-      const line = parsedOne('m,k\\,\\=\\ 1=v\\,\\=\\ 2 f\\,\\=\\ 3=1');
-      expect(line.tags).toEqual({ 'k,= 1': 'v,= 2' });
-      expect(Object.keys(line.fields)).toEqual(['f,= 3']);
+    it('unescapes ",", "=" and " " in tag keys and values, and also \'"\' in field keys', () => {
+      const line = parsedOne('m,k\\,\\=\\ \\"1=v\\,\\=\\ \\"2 f\\,\\=\\ \\"3=1');
+      expect(line.tags).toEqual({ 'k,= \\"1': 'v,= \\"2' });
+      expect(Object.keys(line.fields)).toEqual(['f,= "3']);
     });
 
     it('keeps any other backslash literally', () => {

@@ -16,8 +16,10 @@ const uint64Max = 2n ** 64n - 1n;
 // An encoder, from the escaping rules (not from the parser)
 // ---------------------------------------------------------------------------------------
 
-const escapeMeasurement = (text: string) => text.replace(/[, ]/g, '\\$&');
+// The characters InfluxDB 1.6.7 unescapes in each place (measured in e2e/lineProtocol.e2e.test.ts).
+const escapeMeasurement = (text: string) => text.replace(/[,= "]/g, '\\$&');
 const escapeName = (text: string) => text.replace(/[,= ]/g, '\\$&');
+const escapeFieldKey = (text: string) => text.replace(/[,= "]/g, '\\$&');
 const escapeString = (text: string) => text.replace(/["\\]/g, '\\$&');
 const booleanSpellings = { true: ['t', 'T', 'true', 'True', 'TRUE'], false: ['f', 'F', 'false', 'False', 'FALSE'] };
 
@@ -47,7 +49,7 @@ interface Layout {
 
 function encodeLine(line: Omit<ParsedLine, 'lineNumber'>, fieldList: ReadonlyArray<readonly [string, LineFieldValue]>, layout: Layout) {
   const tags = Object.entries(line.tags).map(([key, value]) => `,${escapeName(key)}=${escapeName(value)}`);
-  const fields = fieldList.map(([key, value]) => `${escapeName(key)}=${encodeValue(value, layout.spelling)}`);
+  const fields = fieldList.map(([key, value]) => `${escapeFieldKey(key)}=${encodeValue(value, layout.spelling)}`);
   const timestamp = line.timestamp === null ? '' : `${layout.gaps[1]}${line.timestamp}`;
   return `${layout.lead}${escapeMeasurement(line.measurement)}${tags.join('')}${layout.gaps[0]}${fields.join(',')}${timestamp}${layout.trail}`;
 }

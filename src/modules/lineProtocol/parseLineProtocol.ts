@@ -15,8 +15,9 @@ export { type Precision, precisionOf, timestampToMillis } from './timestamps';
  *
  * Escapes: outside string values a character is escaped when the character before it is a
  * backslash (InfluxDB's scanKey rule), and unescaping drops a backslash only before an
- * escapable character (measurement: ',' ' '; tag keys, tag values and field keys: ',' '=' ' ').
- * Any other backslash is literal.
+ * escapable character, as InfluxDB 1.6.7 stores them (measured by e2e/lineProtocol.e2e.test.ts):
+ * measurements and field keys ',' '=' ' ' '"'; tag keys and tag values ',' '=' ' '. Any other
+ * backslash is literal.
  *
  * Where this differs from InfluxDB 1.6, deliberately:
  * - Lines are split on '\n' before anything else, so a newline inside a quoted string ends the
@@ -95,7 +96,7 @@ function parseLine(line: string, start: number): LineContent | string {
   let i = start + 1;
   while (i < line.length && !(isSectionEnd(line.charCodeAt(i)) && !escapedAt(line, i))) i++;
   if (i >= line.length) return 'missing fields';
-  const measurement = unescapeName(line.slice(start, i), ', ');
+  const measurement = unescapeName(line.slice(start, i), measurementEscapes);
 
   const tags: Record<string, string> = Object.create(null);
   if (line.charCodeAt(i) === COMMA) {
@@ -128,7 +129,7 @@ function parseTags(line: string, from: number, tags: Record<string, string>): nu
       i++;
     }
     if (i >= line.length) return 'missing tag value';
-    const key = unescapeName(line.slice(keyStart, i), ',= ');
+    const key = unescapeName(line.slice(keyStart, i), tagEscapes);
 
     const valueStart = ++i;
     if (i >= line.length || isSectionEnd(line.charCodeAt(i))) return 'missing tag value';
@@ -140,7 +141,7 @@ function parseTags(line: string, from: number, tags: Record<string, string>): nu
     }
     if (i >= line.length) return 'missing fields';
     if (Object.hasOwn(tags, key)) return 'duplicate tags';
-    tags[key] = unescapeName(line.slice(valueStart, i), ',= ');
+    tags[key] = unescapeName(line.slice(valueStart, i), tagEscapes);
     if (line.charCodeAt(i) === SPACE) return i;
     i++;
   }
@@ -157,7 +158,7 @@ function parseFields(line: string, from: number, fields: Record<string, LineFiel
       i++;
     }
     if (i >= line.length) return 'invalid field format';
-    const key = unescapeName(line.slice(keyStart, i), ',= ');
+    const key = unescapeName(line.slice(keyStart, i), fieldKeyEscapes);
 
     const valueStart = i + 1;
     if (valueStart >= line.length || isSectionEnd(line.charCodeAt(valueStart))) return 'missing field value';
@@ -181,6 +182,10 @@ function parseTimestampSection(line: string, from: number): bigint | null | stri
   for (let i = end; i < line.length; i++) if (line.charCodeAt(i) !== SPACE) return 'point is invalid';
   return parsed.timestamp;
 }
+
+const measurementEscapes = ',= "';
+const tagEscapes = ',= ';
+const fieldKeyEscapes = ',= "';
 
 /** Drops each backslash that is followed by one of `escapable`; every other backslash is literal. */
 function unescapeName(text: string, escapable: string): string {

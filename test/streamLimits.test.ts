@@ -140,7 +140,14 @@ describe('GET /api/buckets/:bucketId/stream limits', () => {
       await pause(10);
     }
     await waitUntil(() => app().deps.liveStream.slots.open() === 0, 'the slow client dropped');
-    expect(app().logs.join('')).toContain('stream client stopped reading; dropped');
+    // What the server held for the client when it gave up: the cap, plus at most the one write
+    // (a 1000-point batch, well under 500 KB) that went over it; nothing after.
+    const drop = app()
+      .logs.map((line) => JSON.parse(line) as { msg: string; bufferedBytes?: number })
+      .filter((line) => line.msg === 'stream client stopped reading; dropped')
+      .at(-1);
+    expect(drop?.bufferedBytes).toBeGreaterThan(65_536);
+    expect(drop?.bufferedBytes).toBeLessThan(65_536 + 500_000);
     // Points after the drop are not kept for the client anywhere.
     for (let batch = 0; batch < 10; batch++) await postBatch();
 

@@ -111,10 +111,17 @@ describe('line protocol parser against InfluxDB 1.6.7', () => {
         `m,t=p${escape}q v=1`,
         `m p${escape}q=1`,
       ]),
+      // A literal backslash before an escaped character. Not in measurements: 1.6.7 stores
+      // `p\\,q` under a name its own SELECT does not find (README, InfluxDB differences).
+      ...['\\\\,', '\\\\=', '\\\\ ', '\\\\\\,', '\\\\"'].flatMap((escape) => [
+        `m,p${escape}q=1 v=1`,
+        `m,t=p${escape}q v=1`,
+        `m p${escape}q=1`,
+      ]),
     ];
     const { disagreements, stored } = await compare('handpicked', lines);
     expect(disagreements).toEqual([]);
-    expect(stored).toBe(37);
+    expect(stored).toBe(49);
   });
 
   it('agrees on random lines made of the grammar’s special characters', async () => {

@@ -31,6 +31,10 @@ function assertUtf8(req: Request): void {
   }
 }
 
+const notAStream = (): never => {
+  throw new Error('openEventStream: only a route whose response mediaType is text/event-stream may open a stream');
+};
+
 const runMiddleware = (middleware: RequestHandler, req: Request, res: Response): Promise<void> =>
   new Promise((resolve, reject) => {
     middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
@@ -48,6 +52,7 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
   const { access, request } = route;
   const bucketInPath = access.kind === 'key' && access.bucket?.from === 'params' ? access.bucket : undefined;
   const bucketInBody = access.kind === 'key' && access.bucket?.from === 'body' ? access.bucket : undefined;
+  const streams = route.response.mediaType === 'text/event-stream';
   return async (req: Request, res: Response): Promise<void> => {
     let key: VerifiedKey | null = null;
     let bucket: BucketRecord | null = null;
@@ -82,13 +87,16 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
     const headers = parseOrThrow('headers', request.headers, req.headers);
     const requestId = res.locals.requestId as string;
     const hold = holdDeadline(res);
-    const eventStream = () =>
-      openEventStream(res, {
-        heartbeatMs: deps.config.STREAM_HEARTBEAT_MS,
-        maxBufferedBytes: deps.config.STREAM_MAX_BUFFERED_BYTES,
-        logger: deps.logger.child({ requestId }),
-        onOpen: hold,
-      });
+    // Only a stream route gets the means to become one; the JSON routes' hot path pays nothing for it.
+    const eventStream = !streams
+      ? notAStream
+      : () =>
+          openEventStream(res, {
+            heartbeatMs: deps.config.STREAM_HEARTBEAT_MS,
+            maxBufferedBytes: deps.config.STREAM_MAX_BUFFERED_BYTES,
+            logger: deps.logger.child({ requestId }),
+            onOpen: hold,
+          });
     const context = { params, query, body, headers, key, bucket, requestId, holdDeadline: hold, openEventStream: eventStream, deps };
     const result = await route.handler(context);
     if (!res.headersSent) res.status(route.response.status).json(result);

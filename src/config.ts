@@ -37,6 +37,8 @@ export const configSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** InfluxDB line-protocol bodies (api.md §12), counted after gzip is inflated. */
+  LINE_PROTOCOL_MAX_BYTES: count(1024, 10 * 1024 * 1024),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   RATE_LIMIT_PER_KEY: count(1, 1000),
   /** memory: per process (one instance). mongodb: shared by every instance on the database. */

@@ -3,7 +3,7 @@ import type { Config } from './config';
 import { pingDatabase } from './db/pingDatabase';
 import type { AppDeps } from './http/route';
 import type { Logger } from './logger';
-import { createBucketLookup } from './modules/buckets/bucketLookup';
+import { createBucketByName, createBucketLookup } from './modules/buckets/bucketLookup';
 import { createLastUsedRecorder } from './modules/keys/lastUsedRecorder';
 import { createKeyVerifier, type KeyVerifierOptions } from './modules/keys/verifyKey';
 import { createGroupCommitter } from './modules/ingest/groupCommit';
@@ -62,6 +62,7 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     recordLastUsed: createLastUsedRecorder(config.LAST_USED_WRITE_INTERVAL_MS, logger),
     pingDatabase,
     loadBucket: createBucketLookup(config.QUERY_MAX_TIME_MS),
+    findBucketByName: createBucketByName(config.QUERY_MAX_TIME_MS),
     loadSource: createSourceLookup(config.QUERY_MAX_TIME_MS),
     commitPoints: committer.commit,
     pointsCommitted,

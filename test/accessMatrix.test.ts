@@ -64,8 +64,20 @@ function keyFor(credential: Credential, w: World): string | undefined {
 
 const unauthorized = { status: 401, error: 'Unauthorized', message: 'Invalid or missing API key' };
 
+type Outcome = { status: number; error?: string; message?: string };
+
+/**
+ * The same outcome as InfluxDB clients read it (api.md §12): 1.x `{ error }`, 2.x `{ code,
+ * message }`, with InfluxDB's own words for a refused key.
+ */
+function influxBody(dialect: 'influx-v1' | 'influx-v2', outcome: Required<Outcome>) {
+  const v2Codes: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not found' };
+  if (dialect === 'influx-v1') return { error: outcome.status === 401 ? 'authorization failed' : outcome.message };
+  return { code: v2Codes[outcome.status], message: outcome.status === 401 ? 'unauthorized access' : outcome.message };
+}
+
 /** api.md §1, first outcome that applies wins. */
-function expectedOutcome(route: Route, credential: Credential, example: ExampleRequest, w: World) {
+function expectedOutcome(route: Route, credential: Credential, example: ExampleRequest, w: World): Outcome {
   const success = { status: route.response.status };
   const { access } = route;
   if (access.kind === 'public') return success;
@@ -121,9 +133,13 @@ describe('access matrix', () => {
       const res = await (example.body ? call.send(example.body) : call);
 
       expect(res.status).toBe(expected.status);
-      if ('error' in expected) {
-        expectError(res, expected.status, expected.error, expected.message);
+      const dialect = route.dialect ?? 'dakkio';
+      if (expected.error !== undefined && expected.message !== undefined) {
+        if (dialect === 'dakkio') expectError(res, expected.status, expected.error, expected.message);
+        else expect(res.body).toEqual(influxBody(dialect, expected as Required<Outcome>));
         expect(await storedCounts()).toEqual(before);
+      } else if (route.response.status === 204) {
+        expect(res.text).toBe('');
       } else if (route.response.mediaType === 'text/event-stream') {
         expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
       } else {

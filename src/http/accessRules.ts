@@ -32,20 +32,56 @@ function bucketIdFrom(req: Request, source: BucketSource): string {
   return value;
 }
 
+/** A bucket id or name from the query string; null when absent and the route allows that. */
+function bucketRefFrom(req: Request, source: Extract<BucketSource, { from: 'query' }>): string | null {
+  const value = req.query[source.field];
+  if ((value === undefined || value === '') && source.optional) return null;
+  if (typeof value !== 'string' || value === '') {
+    throw new DomainError('VALIDATION_FAILED', `Query parameter "${source.field}" is required: a bucket id or name`, [
+      { path: ['query', source.field], message: 'Required: a bucket id or name' },
+    ]);
+  }
+  return value;
+}
+
+export interface BucketFinders {
+  loadBucket: BatchLookup<BucketRecord>;
+  findBucketByName: (organizationId: string, name: string) => Promise<BucketRecord | null>;
+}
+
+/** A bucket key reaches only its own bucket, by id or name; an admin key any of its organization's. */
+async function bucketByRef(ref: string, key: VerifiedKey, finders: BucketFinders): Promise<BucketRecord | null> {
+  if (key.bucketId !== null) {
+    const own = key.bucket !== undefined ? key.bucket : await finders.loadBucket(key.bucketId);
+    return own && (own._id.toHexString() === ref.toLowerCase() || own.name === ref) ? own : null;
+  }
+  const byId = isObjectIdHex(ref) ? await finders.loadBucket(ref.toLowerCase()) : null;
+  if (byId && byId.organizationId.toHexString() === key.organizationId) return byId;
+  return finders.findBucketByName(key.organizationId, ref);
+}
+
 /**
  * 404 rule: another bucket, another organization's bucket and a missing bucket all get
- * the same answer, so a key cannot learn whether a bucket it may not see exists.
+ * the same answer, so a key cannot learn whether a bucket it may not see exists. Null only
+ * for a route whose bucket is optional and not named.
  */
 export async function resolveBucket(
   req: Request,
   source: BucketSource,
   key: VerifiedKey,
-  loadBucket: BatchLookup<BucketRecord>,
+  finders: BucketFinders,
   prefetched?: Promise<BucketRecord | null>,
-): Promise<BucketRecord> {
-  const bucketId = bucketIdFrom(req, source).toLowerCase();
-  if (key.bucketId !== null && key.bucketId !== bucketId) throw new DomainError('BUCKET_NOT_FOUND');
-  const bucket = key.bucketId !== null && key.bucket !== undefined ? key.bucket : await (prefetched ?? loadBucket(bucketId));
+): Promise<BucketRecord | null> {
+  let bucket: BucketRecord | null;
+  if (source.from === 'query') {
+    const ref = bucketRefFrom(req, source);
+    if (ref === null) return null;
+    bucket = await bucketByRef(ref, key, finders);
+  } else {
+    const bucketId = bucketIdFrom(req, source).toLowerCase();
+    if (key.bucketId !== null && key.bucketId !== bucketId) throw new DomainError('BUCKET_NOT_FOUND');
+    bucket = key.bucketId !== null && key.bucket !== undefined ? key.bucket : await (prefetched ?? finders.loadBucket(bucketId));
+  }
   if (!bucket || bucket.organizationId.toHexString() !== key.organizationId) {
     throw new DomainError('BUCKET_NOT_FOUND');
   }

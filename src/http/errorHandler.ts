@@ -3,6 +3,8 @@ import { isDatabaseUnavailable } from '../db/isDatabaseUnavailable';
 import type { Logger } from '../logger';
 import { DomainError, isDomainError, type ValidationIssue } from '../shared/errors';
 import { httpErrorByCode } from './errorMapping';
+import { influxErrorBody } from './influxDialect';
+import type { Dialect } from './route';
 
 interface BodyParserError {
   type: string;
@@ -77,11 +79,13 @@ export function createErrorHandler(logger: Logger, bodyLimitBytes: number): Erro
     }
     if (mapped.retryAfterSeconds) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));
     const hasOwnMessage = domainError.message !== domainError.code;
-    res.status(mapped.status).json({
-      error: mapped.error,
-      message: mapped.exposeMessage && hasOwnMessage ? domainError.message : mapped.message,
-      ...boundedDetails(domainError.details),
-      requestId,
-    });
+    const message = mapped.exposeMessage && hasOwnMessage ? domainError.message : mapped.message;
+    // Set by the route that failed; errors before any route (404, bad path) speak dakkio.
+    const dialect = (res.locals.dialect as Dialect | undefined) ?? 'dakkio';
+    if (dialect !== 'dakkio') {
+      res.status(mapped.status).json(influxErrorBody(dialect, mapped.status, domainError, message));
+      return;
+    }
+    res.status(mapped.status).json({ error: mapped.error, message, ...boundedDetails(domainError.details), requestId });
   };
 }

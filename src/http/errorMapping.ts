@@ -16,6 +16,8 @@ const retryAfterSecondsWhenUnavailable = 5;
 export const httpErrorByCode: Record<ErrorCode, HttpError> = {
   VALIDATION_FAILED: { status: 400, error: 'Validation Error', message: 'Invalid request parameters', exposeMessage: true },
   INVALID_ID: { status: 400, error: 'Validation Error', message: 'Invalid ID format', exposeMessage: true },
+  /** Some line-protocol lines were refused (the others were stored); the message lists them in InfluxDB's words. */
+  LINES_REJECTED: { status: 400, error: 'Validation Error', message: 'Some lines were refused', exposeMessage: true },
   MALFORMED_JSON: { status: 400, error: 'Validation Error', message: 'Malformed JSON in request body', exposeMessage: true },
   UNAUTHORIZED: { status: 401, error: 'Unauthorized', message: 'Invalid or missing API key', exposeMessage: false },
   FORBIDDEN: { status: 403, error: 'Forbidden', message: 'Insufficient permissions', exposeMessage: true },

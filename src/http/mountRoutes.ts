@@ -1,5 +1,4 @@
-import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
-import { DomainError } from '../shared/errors';
+import type { Express, Request, Response } from 'express';
 import type { VerifiedKey } from '../modules/keys/verifyKey';
 import type { BucketRecord } from '../modules/buckets/model';
 import { authorizeScope, prefetchBucket, resolveBucket } from './accessRules';
@@ -10,35 +9,13 @@ import type { AppDeps, Route } from './route';
 import { openEventStream } from './eventStream';
 import { refuseKeyInQuery } from './keyInQuery';
 import { holdDeadline } from './requestDeadline';
-import { mayHoldReservedKeys, parseOrThrow } from './validation';
-
-const jsonTypes = ['application/json', 'application/*+json'];
-/** Requests whose raw body could hold __proto__ & co., so only those are walked for them. */
-const reservedKeysPossible = new WeakSet<object>();
-
-function hasBody(req: Request): boolean {
-  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-}
-
-/**
- * JSON is UTF-8 (RFC 8259). Other charsets are refused rather than decoded: a UTF-16 or
- * UTF-7 body would reach the parser in a form the reserved-key scan of the raw bytes misses.
- */
-function assertUtf8(req: Request): void {
-  const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Only UTF-8 JSON bodies are accepted');
-  }
-}
+import { parseOrThrow } from './validation';
+import { type BodyReader, createBodyReaders, reservedKeysPossible } from './bodyReaders';
+import { influxVersionHeaders } from './influxDialect';
 
 const notAStream = (): never => {
   throw new Error('openEventStream: only a route whose response mediaType is text/event-stream may open a stream');
 };
-
-const runMiddleware = (middleware: RequestHandler, req: Request, res: Response): Promise<void> =>
-  new Promise((resolve, reject) => {
-    middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
-  });
 
 /**
  * Every route runs the same story, in the outcome order of docs/api.md §1: authenticate
@@ -48,16 +25,24 @@ const runMiddleware = (middleware: RequestHandler, req: Request, res: Response):
  * checked and only if the key is within its limit, so neither an anonymous nor a throttled
  * caller can make the server inflate and parse a megabyte.
  */
-function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit, parseJson: RequestHandler) {
+function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit, readBody: BodyReader) {
   const { access, request } = route;
+  const dialect = route.dialect ?? 'dakkio';
   const bucketInPath = access.kind === 'key' && access.bucket?.from === 'params' ? access.bucket : undefined;
+  // A bucket named in the query is resolved with the path's, before the body is read.
+  const bucketBeforeBody = access.kind === 'key' && access.bucket?.from !== 'body' ? access.bucket : undefined;
   const bucketInBody = access.kind === 'key' && access.bucket?.from === 'body' ? access.bucket : undefined;
   const streams = route.response.mediaType === 'text/event-stream';
+  const passwordParameter = dialect === 'influx-v1' ? 'p' : undefined;
   return async (req: Request, res: Response): Promise<void> => {
     let key: VerifiedKey | null = null;
     let bucket: BucketRecord | null = null;
-    if (access.kind === 'key') refuseKeyInQuery(req);
-    const presented = access.kind === 'key' ? presentedKeyOf(req) : null;
+    if (dialect !== 'dakkio') {
+      res.locals.dialect = dialect;
+      res.set(influxVersionHeaders);
+    }
+    if (access.kind === 'key') refuseKeyInQuery(req, passwordParameter);
+    const presented = access.kind === 'key' ? presentedKeyOf(req, dialect) : null;
     const prefetched = bucketInPath && presented ? prefetchBucket(req, bucketInPath, parseKeyType(presented), deps.loadBucket) : undefined;
     if (access.kind === 'key') {
       try {
@@ -73,17 +58,13 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
     const rateLimited = route.rateLimited === false ? null : await applyRateLimit(req, res, key ? { keyId: key.id } : { ip: req.ip });
     if (key && access.kind === 'key') authorizeScope(access, key);
     const params = parseOrThrow('params', request.params, req.params);
-    if (key && bucketInPath) bucket = await resolveBucket(req, bucketInPath, key, deps.loadBucket, prefetched);
+    if (key && bucketBeforeBody) bucket = await resolveBucket(req, bucketBeforeBody, key, deps, prefetched);
     if (rateLimited) throw rateLimited;
-    if (request.body && hasBody(req)) {
-      if (!req.is(jsonTypes)) throw new DomainError('UNSUPPORTED_MEDIA_TYPE');
-      assertUtf8(req);
-      await runMiddleware(parseJson, req, res);
-    }
-    if (key && bucketInBody) bucket = await resolveBucket(req, bucketInBody, key, deps.loadBucket);
+    const rawBody = request.body ? await readBody(req, res) : {};
+    if (key && bucketInBody) bucket = await resolveBucket(req, bucketInBody, key, deps);
 
     const query = parseOrThrow('query', request.query, req.query);
-    const body = parseOrThrow('body', request.body, req.body ?? {}, reservedKeysPossible.has(req));
+    const body = parseOrThrow('body', request.body, rawBody, reservedKeysPossible.has(req));
     const headers = parseOrThrow('headers', request.headers, req.headers);
     const requestId = res.locals.requestId as string;
     const hold = holdDeadline(res);
@@ -99,18 +80,15 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
           });
     const context = { params, query, body, headers, key, bucket, requestId, holdDeadline: hold, openEventStream: eventStream, deps };
     const result = await route.handler(context);
-    if (!res.headersSent) res.status(route.response.status).json(result);
+    if (res.headersSent) return;
+    if (route.response.status === 204) res.status(204).end();
+    else res.status(route.response.status).json(result);
   };
 }
 
 export function mountRoutes(app: Express, routes: readonly Route[], deps: AppDeps, applyRateLimit: ApplyRateLimit): void {
-  const parseJson = express.json({
-    limit: deps.config.BODY_LIMIT_BYTES,
-    type: jsonTypes,
-    strict: true,
-    verify: (req, _res, raw) => {
-      if (mayHoldReservedKeys(raw)) reservedKeysPossible.add(req);
-    },
-  });
-  for (const route of routes) app[route.method](route.path, handlerFor(route, deps, applyRateLimit, parseJson));
+  const bodyReaders = createBodyReaders(deps.config);
+  for (const route of routes) {
+    app[route.method](route.path, handlerFor(route, deps, applyRateLimit, bodyReaders[route.request.bodyFormat ?? 'json']));
+  }
 }

@@ -19,6 +19,13 @@ const errorBody = {
   },
 };
 
+const influxV1ErrorBody = { type: 'object', required: ['error'], properties: { error: { type: 'string' } } };
+const influxV2ErrorBody = {
+  type: 'object',
+  required: ['code', 'message'],
+  properties: { code: { type: 'string' }, message: { type: 'string' }, line: { type: 'integer', description: 'First refused line' } },
+};
+
 function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query' | 'header') {
   if (!(schema instanceof z.ZodObject)) return [];
   return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => ({
@@ -45,27 +52,39 @@ function errorStatusesOf(route: Route): number[] {
 }
 
 const errorNameByStatus = new Map(Object.values(httpErrorByCode).map((e) => [e.status, e.error]));
+const errorSchemaOf = { dakkio: 'Error', 'influx-v1': 'InfluxV1Error', 'influx-v2': 'InfluxV2Error' } as const;
+const bodyMediaTypeOf = { json: 'application/json', text: 'text/plain', form: 'application/x-www-form-urlencoded' } as const;
+
+function successOf(route: Route) {
+  const { description, mediaType, schema } = route.response;
+  if (route.response.status === 204) return { description };
+  if (mediaType === 'text/event-stream') return { description, content: { 'text/event-stream': { schema: { type: 'string' } } } };
+  return { description, content: { 'application/json': { schema: toJsonSchema(schema) } } };
+}
+
+/** InfluxDB clients also send the key as `Token`, a Basic password or (1.x) `p=`. */
+function securityOf(route: Route) {
+  if (route.access.kind !== 'key') return [];
+  const dakkio = [{ ApiKeyHeader: [] }, { BearerKey: [] }];
+  if (route.dialect === 'influx-v2') return [...dakkio, { InfluxToken: [] }, { BasicPassword: [] }];
+  if (route.dialect === 'influx-v1') return [...dakkio, { InfluxToken: [] }, { BasicPassword: [] }, { PasswordParameter: [] }];
+  return dakkio;
+}
 
 function operationOf(route: Route) {
-  const responses: Record<string, unknown> = {
-    [route.response.status]: {
-      description: route.response.description,
-      content:
-        route.response.mediaType === 'text/event-stream'
-          ? { 'text/event-stream': { schema: { type: 'string' } } }
-          : { 'application/json': { schema: toJsonSchema(route.response.schema) } },
-    },
-  };
+  const responses: Record<string, unknown> = { [route.response.status]: successOf(route) };
+  const errorSchema = `#/components/schemas/${errorSchemaOf[route.dialect ?? 'dakkio']}`;
   for (const status of errorStatusesOf(route)) {
     responses[status] = {
       description: errorNameByStatus.get(status) ?? 'Error',
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      content: { 'application/json': { schema: { $ref: errorSchema } } },
     };
   }
+  const bodyMediaType = bodyMediaTypeOf[route.request.bodyFormat ?? 'json'];
   return {
     summary: route.summary,
     tags: [route.tag],
-    security: route.access.kind === 'key' ? [{ ApiKeyHeader: [] }, { BearerKey: [] }] : [],
+    security: securityOf(route),
     ...(route.access.kind === 'key' ? { 'x-required-scope': route.access.scope ?? 'any valid key' } : {}),
     parameters: [
       ...parametersOf(route.request.params, 'path'),
@@ -73,7 +92,7 @@ function operationOf(route: Route) {
       ...parametersOf(route.request.headers, 'header'),
     ],
     ...(route.request.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(route.request.body) } } } }
+      ? { requestBody: { required: true, content: { [bodyMediaType]: { schema: toJsonSchema(route.request.body) } } } }
       : {}),
     responses,
   };
@@ -92,8 +111,11 @@ export function buildOpenApiDocument(routes: readonly Route[]) {
       securitySchemes: {
         ApiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
         BearerKey: { type: 'http', scheme: 'bearer' },
+        InfluxToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Token <key>`, as InfluxDB clients send it' },
+        BasicPassword: { type: 'http', scheme: 'basic', description: 'Any user name; the key as password' },
+        PasswordParameter: { type: 'apiKey', in: 'query', name: 'p', description: 'InfluxDB 1.x: the key as the `p` parameter' },
       },
-      schemas: { Error: errorBody },
+      schemas: { Error: errorBody, InfluxV1Error: influxV1ErrorBody, InfluxV2Error: influxV2ErrorBody },
     },
     paths,
   };

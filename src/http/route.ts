@@ -33,13 +33,23 @@ export interface AppDeps {
   liveStream: LiveStream;
   /** Whether a key id is still valid, for connections that outlive one request. */
   keyIsActive: KeyStatusCheck;
+  /** A bucket of the organization by its name, for the InfluxDB routes' `db` / `bucket` parameter. */
+  findBucketByName: (organizationId: string, name: string) => Promise<BucketRecord | null>;
 }
 
-/** Where a bucket-scoped route names its bucket. */
-export interface BucketSource {
-  from: 'params' | 'body';
-  field: string;
-}
+/**
+ * Where a bucket-scoped route names its bucket. In the path or body it is an id; in the
+ * query (the InfluxDB routes' `db` / `bucket`) it is an id or a name, and may be absent
+ * where the route also serves requests about no bucket.
+ */
+export type BucketSource = { from: 'params' | 'body'; field: string } | { from: 'query'; field: string; optional?: true };
+
+/**
+ * The wire conventions a route speaks: dakkio's own (api.md §1), or InfluxDB's (§12), whose
+ * clients send the key as `Token`, Basic password or `p=` and read errors as `{ error }`
+ * (1.x) or `{ code, message }` (2.x).
+ */
+export type Dialect = 'dakkio' | 'influx-v1' | 'influx-v2';
 
 export type Access =
   | { kind: 'public' }
@@ -56,6 +66,10 @@ export type Access =
 type AnySchema = z.ZodType;
 /** JSON unless said otherwise; a stream's handler writes the events itself and returns nothing. */
 export type ResponseMediaType = 'application/json' | 'text/event-stream';
+/** JSON unless said otherwise; `text` bodies (line protocol) arrive as one string, inflated if gzipped. */
+export type BodyFormat = 'json' | 'text' | 'form';
+/** 204 answers carry no body: the handler returns nothing. */
+export type SuccessStatus = 200 | 201 | 202 | 204;
 type Output<S> = S extends AnySchema ? z.output<S> : undefined;
 
 export interface RequestContext<A extends Access, P, Q, B, H = undefined> {
@@ -65,7 +79,7 @@ export interface RequestContext<A extends Access, P, Q, B, H = undefined> {
   /** Only the headers the route declares a schema for. */
   headers: H;
   key: A extends { kind: 'key' } ? VerifiedKey : null;
-  bucket: A extends { bucket: BucketSource } ? BucketRecord : null;
+  bucket: A extends { bucket: { optional: true } } ? BucketRecord | null : A extends { bucket: BucketSource } ? BucketRecord : null;
   requestId: string;
   /** From now on the request waits for its outcome, past the request deadline: a write was sent. */
   holdDeadline: () => void;
@@ -88,10 +102,12 @@ export interface RouteSpec<
   summary: string;
   tag: string;
   access: A;
+  /** dakkio's own unless said otherwise. */
+  dialect?: Dialect;
   /** Health checks for balancers and orchestrators are never rate-limited (api.md §8). */
   rateLimited?: false;
-  request?: { params?: P; query?: Q; body?: B; headers?: H };
-  response: { status: 200 | 201 | 202; schema: R; description: string; mediaType?: ResponseMediaType };
+  request?: { params?: P; query?: Q; body?: B; headers?: H; bodyFormat?: BodyFormat };
+  response: { status: SuccessStatus; schema: R; description: string; mediaType?: ResponseMediaType };
   handler: (ctx: RequestContext<A, Output<P>, Output<Q>, Output<B>, Output<H>>) => Promise<z.input<R>>;
 }
 
@@ -102,9 +118,10 @@ export interface Route {
   summary: string;
   tag: string;
   access: Access;
+  dialect?: Dialect;
   rateLimited?: false;
-  request: { params?: AnySchema; query?: AnySchema; body?: AnySchema; headers?: AnySchema };
-  response: { status: 200 | 201 | 202; schema: AnySchema; description: string; mediaType?: ResponseMediaType };
+  request: { params?: AnySchema; query?: AnySchema; body?: AnySchema; headers?: AnySchema; bodyFormat?: BodyFormat };
+  response: { status: SuccessStatus; schema: AnySchema; description: string; mediaType?: ResponseMediaType };
   handler: (ctx: ErasedContext) => Promise<unknown>;
 }
 

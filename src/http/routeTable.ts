@@ -3,6 +3,7 @@ import { deliveryRoutes } from '../modules/alerts/deliveryRoutes';
 import { bucketRoutes } from '../modules/buckets/routes';
 import { keyRoutes } from '../modules/keys/routes';
 import { ingestRoutes } from '../modules/ingest/routes';
+import { lineProtocolRoutes } from '../modules/lineProtocol/routes';
 import { pointRoutes } from '../modules/points/routes';
 import { queryRoutes } from '../modules/query/routes';
 import { serviceRoutes } from '../modules/service/routes';
@@ -18,6 +19,7 @@ import type { Route } from './route';
 export const routeTable: readonly Route[] = [
   // Express tries routes in order: the data plane's hot paths go first.
   ...ingestRoutes,
+  ...lineProtocolRoutes,
   ...queryRoutes,
   ...streamRoutes,
   ...pointRoutes,

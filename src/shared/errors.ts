@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'VALIDATION_FAILED'
   | 'INVALID_ID'
   | 'MALFORMED_JSON'
+  | 'LINES_REJECTED'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'ROUTE_NOT_FOUND'

@@ -90,8 +90,12 @@ export interface RandomIds {
 export interface RouteExample {
   /** Makes what a request consumes or changes (a bucket to delete, a key to rotate). Default: the world's. */
   prepare?: (w: ExampleWorld) => Promise<Partial<Fixture>>;
-  /** For routes that take a body: a valid one, with every optional field present. */
+  /** For routes that take a JSON body: a valid one, with every optional field present. */
   body?: (f: Fixture) => JsonObject;
+  /** For routes whose body is text (line protocol, a form): a valid one. */
+  textBody?: (f: Fixture) => string;
+  /** For routes that read the query string (the InfluxDB routes name their bucket there): a valid one. */
+  query?: (f: Fixture) => Record<string, string>;
   /** Dotted paths of body fields that are free text (any string is legitimately fine there). */
   freeText?: string[];
   /** For routes that take a body: JSON texts of valid bodies, some with one or two random changes. */
@@ -158,6 +162,15 @@ const quotedSourceId = (ids: RandomIds) => ids.sourceId().map(quoted);
 export const routeExamples: Record<string, RouteExample> = {
   'get /health': {},
   'get /ready': {},
+  'get /ping': {},
+  'post /write': {
+    query: (f) => ({ db: f.bucketId, precision: 'ms', rp: 'autogen', consistency: 'all' }),
+    textBody: (f) => `access_matrix,site=north temperature=21.5,label="north" ${Date.parse(f.timestamp)}\n`,
+  },
+  'post /api/v2/write': {
+    query: (f) => ({ bucket: f.bucketId, org: 'ignored', precision: 's' }),
+    textBody: (f) => `access_matrix,site=north temperature=21.5,label="north" ${Math.floor(Date.parse(f.timestamp) / 1000)}\n`,
+  },
   'get /api/openapi.json': {},
   'get /api/buckets': {},
   'post /api/buckets': {
@@ -376,6 +389,10 @@ export const routeLabel = (route: Route) => `${route.method.toUpperCase()} ${rou
 
 export const paramsOf = (route: Route) => [...route.path.matchAll(/:(\w+)/g)].map((match) => match[1]!);
 export const hasBody = (route: Route) => route.request.body !== undefined;
+/** A body other than JSON: line protocol or a form. */
+export const hasTextBody = (route: Route) => hasBody(route) && (route.request.bodyFormat ?? 'json') !== 'json';
+/** Routes speaking InfluxDB's conventions (keys, bodies, error shapes) rather than dakkio's. */
+export const speaksDakkio = (route: Route) => (route.dialect ?? 'dakkio') === 'dakkio';
 export const takesIdempotencyKey = (route: Route) =>
   route.request.headers instanceof z.ZodObject && 'idempotency-key' in (route.request.headers.shape as object);
 
@@ -400,9 +417,13 @@ export function registryProblems(): string[] {
       problems.push(`"${id}" has no entry`);
       continue;
     }
-    if (hasBody(route) && (!example.body || !example.randomBody))
+    if (hasTextBody(route)) {
+      if (!example.textBody) problems.push(`"${id}" takes a text body: its entry needs textBody`);
+    } else if (hasBody(route) && (!example.body || !example.randomBody)) {
       problems.push(`"${id}" takes a body: its entry needs body and randomBody`);
-    if (!hasBody(route) && (example.body || example.randomBody)) problems.push(`"${id}" takes no body, yet its entry has one`);
+    }
+    if (!hasBody(route) && (example.body || example.randomBody || example.textBody))
+      problems.push(`"${id}" takes no body, yet its entry has one`);
     for (const param of paramsOf(route)) {
       if (!pathParams[param]) problems.push(`"${id}": path parameter :${param} is not in pathParams`);
     }
@@ -469,8 +490,9 @@ export function pathFor(route: Route, fixture: Fixture, swap?: { param: string; 
 }
 
 export interface ExampleRequest {
+  /** With the query string, where the route reads one. */
   path: string;
-  body?: JsonObject;
+  body?: JsonObject | string;
   /** The bucket the request names, for bucket-scoped routes. */
   bucketId?: string;
 }
@@ -479,9 +501,10 @@ export interface ExampleRequest {
 export async function exampleRequest(route: Route, w: ExampleWorld): Promise<ExampleRequest> {
   const example = exampleFor(route);
   const fixture = fixtureFor(w, await example.prepare?.(w));
+  const query = example.query ? `?${new URLSearchParams(example.query(fixture))}` : '';
   return {
-    path: pathFor(route, fixture),
-    body: example.body?.(fixture),
+    path: pathFor(route, fixture) + query,
+    body: example.body?.(fixture) ?? example.textBody?.(fixture),
     bucketId: route.access.kind === 'key' && route.access.bucket ? fixture.bucketId : undefined,
   };
 }

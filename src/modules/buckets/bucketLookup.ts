@@ -10,3 +10,9 @@ export const createBucketLookup = (maxTimeMS: number): BatchLookup<BucketRecord>
       .toArray();
     return new Map(buckets.map((bucket) => [bucket._id.toHexString(), bucket]));
   });
+
+/** A bucket of the organization by its name (unique there), for clients that name buckets (InfluxDB's `db`). */
+export const createBucketByName =
+  (maxTimeMS: number) =>
+  (organizationId: string, name: string): Promise<BucketRecord | null> =>
+    BucketModel.collection.findOne<BucketRecord>({ organizationId: new Types.ObjectId(organizationId), name }, { maxTimeMS });

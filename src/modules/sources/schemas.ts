@@ -3,7 +3,7 @@ import { nameField, objectIdParam, timestampsOut } from '../../shared/schemas';
 import { fieldTypes, type FieldDefinition } from './model';
 
 // Field names become keys of stored documents: no `$` prefix, no dots, nothing exotic.
-const fieldName = z
+export const fieldName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'Field names are 1-64 letters, digits or _, not starting with a digit')
   .refine((name) => !['__proto__', 'constructor', 'prototype'].includes(name), 'Reserved field name');

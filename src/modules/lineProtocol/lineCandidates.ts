@@ -1,0 +1,73 @@
+import type { FieldValue } from '../points/model';
+import type { FieldType } from '../sources/model';
+import { metadataField } from '../ingest/schemas';
+import type { LineFieldValue } from './fieldValue';
+import type { ParsedLine } from './parseLineProtocol';
+import { type Precision, timestampToMillis } from './timestamps';
+
+/** A parsed line in dakkio's terms, not yet checked against its data source. */
+export interface LineCandidate {
+  lineNumber: number;
+  measurement: string;
+  values: Record<string, FieldValue>;
+  /** Each field's dakkio type: float, integer and unsigned are all `number`. */
+  types: Record<string, FieldType>;
+  /** The lineProtocol type names, for conflict messages. */
+  writtenAs: Record<string, LineFieldValue['type']>;
+  metadata: Record<string, string>;
+  /** Absent: the time of the request. */
+  timestamp?: Date;
+}
+
+const maxFutureMs = 60 * 60 * 1000;
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
+/** Would not survive as keys of plain objects; no data source field may have them either. */
+const reservedNames = new Set(['__proto__', 'constructor', 'prototype']);
+
+const dakkioType = (type: LineFieldValue['type']): FieldType => (type === 'boolean' ? 'boolean' : type === 'string' ? 'string' : 'number');
+
+function timeOf(timestamp: bigint | null, precision: Precision, now: Date): Date | undefined | string {
+  if (timestamp === null) return undefined;
+  const ms = timestampToMillis(timestamp, precision);
+  if (ms === null) return 'time outside range';
+  if (ms < 0) return 'timestamp before 1970-01-01T00:00:00Z: dakkio stores no earlier points';
+  if (ms > now.getTime() + maxFutureMs) return 'timestamp more than 1 hour in the future';
+  return new Date(ms);
+}
+
+/** Tags become metadata under the same rules as POST /api/data's `metadata`. */
+function tagProblem(tags: Record<string, string>): string | null {
+  const checked = metadataField.safeParse({ ...tags });
+  if (checked.success) return null;
+  const issue = checked.error.issues[0];
+  const key = issue?.path[0];
+  return typeof key === 'string' ? `tag "${key}": ${issue?.message}` : `tags: ${issue?.message}`;
+}
+
+/**
+ * A parsed line as dakkio would store it, or the reason it cannot be: integers beyond
+ * ±(2^53−1) (a double cannot hold them exactly), a time outside what POST /api/data takes,
+ * or tags that are not valid metadata.
+ */
+export function candidateOf(line: ParsedLine, precision: Precision, now: Date): LineCandidate | string {
+  const timestamp = timeOf(line.timestamp, precision, now);
+  if (typeof timestamp === 'string') return timestamp;
+  const problem = tagProblem(line.tags);
+  if (problem) return problem;
+  const values: Record<string, FieldValue> = {};
+  const types: Record<string, FieldType> = {};
+  const writtenAs: Record<string, LineFieldValue['type']> = {};
+  for (const [name, field] of Object.entries(line.fields)) {
+    if (reservedNames.has(name)) return `field name "${name}" is reserved`;
+    if (typeof field.value === 'bigint') {
+      if (field.value > maxSafe || field.value < -maxSafe)
+        return `value of field "${name}" is beyond ±(2^53−1), which dakkio cannot store exactly`;
+      values[name] = Number(field.value);
+    } else {
+      values[name] = field.value;
+    }
+    types[name] = dakkioType(field.type);
+    writtenAs[name] = field.type;
+  }
+  return { lineNumber: line.lineNumber, measurement: line.measurement, values, types, writtenAs, metadata: { ...line.tags }, timestamp };
+}

@@ -1,0 +1,109 @@
+import type { BucketRecord } from '../buckets/model';
+import type { PointInput } from '../ingest/buildPoints';
+import { checkValues } from '../ingest/checkValues';
+import { type IngestPorts, ingestPoints } from '../ingest/ingestPoints';
+import type { MeasurementNeeds, MeasurementSource, SourceGrowth } from '../sources/measurementSources';
+import type { SourceSchema } from '../sources/sourceLookup';
+import { type LineCandidate, candidateOf } from './lineCandidates';
+import { type LineError, parseLineProtocol } from './parseLineProtocol';
+import type { Precision } from './timestamps';
+
+export interface LineProtocolWrite {
+  bucket: BucketRecord;
+  body: string;
+  precision: Precision;
+  growth: SourceGrowth;
+  onWriteSent?: () => void;
+}
+
+export interface LineProtocolPorts extends IngestPorts {
+  sourcesForMeasurements: (
+    bucket: BucketRecord,
+    measurements: MeasurementNeeds[],
+    growth: SourceGrowth,
+  ) => Promise<Map<string, MeasurementSource>>;
+}
+
+/** `rejected` in line order; `stored` lines were acknowledged by the database. */
+export interface LineProtocolOutcome {
+  stored: number;
+  rejected: LineError[];
+}
+
+/** Per measurement, each field with the type its first line gave it. */
+function needsOf(candidates: LineCandidate[]): MeasurementNeeds[] {
+  const byName = new Map<string, MeasurementNeeds>();
+  for (const candidate of candidates) {
+    const needs = byName.get(candidate.measurement) ?? { name: candidate.measurement, fields: new Map() };
+    byName.set(candidate.measurement, needs);
+    for (const [field, type] of Object.entries(candidate.types)) if (!needs.fields.has(field)) needs.fields.set(field, type);
+  }
+  return [...byName.values()];
+}
+
+/** The data source a line goes to, or why it cannot go there (in InfluxDB's words where InfluxDB has them). */
+function destinationOf(candidate: LineCandidate, found: MeasurementSource | undefined): SourceSchema | string {
+  if (!found) return 'data source not found';
+  if ('refused' in found) return found.refused;
+  const { schema } = found.source;
+  for (const [field, type] of Object.entries(candidate.types)) {
+    const declared = Object.hasOwn(schema, field) ? schema[field] : undefined;
+    if (!declared) return `field "${field}" is not in the schema of data source "${candidate.measurement}", and this key may not add it`;
+    if (declared.type !== type) {
+      return `field type conflict: input field "${field}" on measurement "${candidate.measurement}" is type ${candidate.writtenAs[field]}, already exists as type ${declared.type}`;
+    }
+  }
+  const [issue] = checkValues(candidate.values, schema, []);
+  return issue ? `field "${issue.path[0]}": ${issue.message}` : found.source;
+}
+
+/**
+ * The story of a line-protocol write (api.md §12): parse every line, turn each into a
+ * point, find (or, if the key may, create and grow) the data source each measurement
+ * names, check the points against the schemas, and store every good line through the one
+ * ingest pipeline. Bad lines are reported, never fatal: InfluxDB clients drop a batch
+ * answered with 400, so the good lines of it must already be stored.
+ */
+export async function writeLineProtocol(write: LineProtocolWrite, ports: LineProtocolPorts): Promise<LineProtocolOutcome> {
+  const now = new Date();
+  const { lines, errors } = parseLineProtocol(write.body);
+  const refused: { lineNumber: number; reason: string }[] = [];
+  const candidates: LineCandidate[] = [];
+  for (const line of lines) {
+    const candidate = candidateOf(line, write.precision, now);
+    if (typeof candidate === 'string') refused.push({ lineNumber: line.lineNumber, reason: candidate });
+    else candidates.push(candidate);
+  }
+  const sources = candidates.length > 0 ? await ports.sourcesForMeasurements(write.bucket, needsOf(candidates), write.growth) : new Map();
+  const inputs: PointInput[] = [];
+  for (const candidate of candidates) {
+    const destination = destinationOf(candidate, sources.get(candidate.measurement));
+    if (typeof destination === 'string') refused.push({ lineNumber: candidate.lineNumber, reason: destination });
+    else {
+      const { values, metadata, timestamp = now } = candidate;
+      inputs.push({ dataSourceId: destination._id.toHexString(), timestamp, values, metadata });
+    }
+  }
+  if (inputs.length > 0) {
+    await ingestPoints(
+      {
+        bucket: write.bucket,
+        inputs,
+        pathOf: (index) => ['body', index],
+        unknownSource: 'invalid',
+        transport: 'line-protocol',
+        onWriteSent: write.onWriteSent,
+      },
+      () => undefined,
+      ports,
+    );
+  }
+  return { stored: inputs.length, rejected: [...errors, ...withLineText(refused, write.body)].sort((a, b) => a.lineNumber - b.lineNumber) };
+}
+
+/** The body is split again only when a parsed line was refused, to quote it. */
+function withLineText(refused: { lineNumber: number; reason: string }[], body: string): LineError[] {
+  if (refused.length === 0) return [];
+  const physical = body.split('\n');
+  return refused.map(({ lineNumber, reason }) => ({ lineNumber, reason, line: (physical[lineNumber - 1] ?? '').replace(/\r$/, '') }));
+}

@@ -1,5 +1,4 @@
-import type { ValidationIssue } from '../shared/errors';
-import type { DomainError } from '../shared/errors';
+import type { DomainError, ValidationIssue } from '../shared/errors';
 import type { Dialect } from './route';
 
 /** What `/ping` and every InfluxDB route report: the 1.x API level dakkio answers to. */
@@ -30,12 +29,16 @@ const firstLineOf = (details: ValidationIssue[] | undefined): number | undefined
   return typeof line === 'number' ? line : undefined;
 };
 
+/** With no message of its own, a validation error says what its details say: these bodies have no `details`. */
+const detailsText = (error: DomainError): string | undefined =>
+  error.message === error.code && error.details?.length ? error.details.map((detail) => detail.message).join('; ') : undefined;
+
 /**
  * An error as InfluxDB clients read it (api.md §12): 1.x `{ error }`, 2.x `{ code, message }`
  * plus `line` for rejected lines. `message` is what dakkio's own body would say.
  */
 export function influxErrorBody(dialect: Exclude<Dialect, 'dakkio'>, status: number, error: DomainError, message: string) {
-  const text = influxMessages[error.code]?.[dialect] ?? message;
+  const text = influxMessages[error.code]?.[dialect] ?? detailsText(error) ?? message;
   if (dialect === 'influx-v1') return { error: text };
   const line = error.code === 'LINES_REJECTED' ? firstLineOf(error.details) : undefined;
   return { code: v2CodeByStatus[status] ?? 'internal error', message: text, ...(line === undefined ? {} : { line }) };

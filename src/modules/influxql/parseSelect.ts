@@ -3,6 +3,7 @@ import { parseCondition } from './parseCondition';
 import { ParseFailure, type TokenStream } from './tokenStream';
 
 function parseField(stream: TokenStream): SelectField | null {
+  if (stream.peek().kind !== 'identifier') stream.failAt(stream.peek(), ['identifier', 'string', 'number', 'bool']);
   const name = stream.identifier();
   let field: SelectField;
   if (stream.acceptOperator('(')) {

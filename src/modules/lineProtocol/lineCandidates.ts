@@ -37,6 +37,9 @@ function timeOf(timestamp: bigint | null, precision: Precision, now: Date): Date
 
 /** Tags become metadata under the same rules as POST /api/data's `metadata`. */
 function tagProblem(tags: Record<string, string>): string | null {
+  // zod's records skip a `__proto__` key rather than refuse it, so reserved names are checked here.
+  const reserved = Object.keys(tags).find((key) => reservedNames.has(key));
+  if (reserved) return `tag key "${reserved}" is reserved`;
   const checked = metadataField.safeParse({ ...tags });
   if (checked.success) return null;
   const issue = checked.error.issues[0];

@@ -375,6 +375,25 @@ describe('InfluxQL: SELECT <agg>() without GROUP BY time()', () => {
     ]);
   });
 
+  test("GROUP BY * and SELECT * take the measurement's tag keys, not only those of the points kept", async () => {
+    const narrow = "time >= '2026-01-01T00:01:00Z' AND time <= '2026-01-01T00:02:00Z'";
+    expect(await seriesOf(`SELECT * FROM weather WHERE ${narrow} GROUP BY *`)).toEqual([
+      {
+        name: 'weather',
+        tags: { host: '' },
+        columns: ['time', 'label', 'ok', 'temperature'],
+        values: [['2026-01-01T00:01:10Z', null, false, 40]],
+      },
+    ]);
+    expect((await seriesOf(`SELECT * FROM weather WHERE ${range} AND ok = false`))?.[0]?.columns).toEqual([
+      'time',
+      'host',
+      'label',
+      'ok',
+      'temperature',
+    ]);
+  });
+
   test('GROUP BY * groups by every tag', async () => {
     expect(
       (await seriesOf(`SELECT mean(temperature) FROM weather WHERE ${wideRange} GROUP BY *`))?.map((one) => [one.tags, one.values]),
@@ -497,6 +516,21 @@ describe('InfluxQL: WHERE tag and field conditions', () => {
     [`nosuchtag = 'x'`, []],
   ])('%s', async (condition, expected) => {
     expect(await temperatures(condition)).toEqual(expected);
+  });
+
+  test('time comparisons inside OR narrow the range and drop out of the clause, as in InfluxDB 1.x', async () => {
+    const select = (where: string) => valuesOf(`SELECT temperature FROM weather WHERE ${where}`);
+    expect(await select(`time >= '2026-01-01T00:00:10Z' OR host = 'a'`)).toEqual([['2026-01-01T00:00:10Z', 20]]);
+    expect(await select(`time >= '2026-01-01T00:00:10Z' OR time <= '2026-01-01T00:01:10Z'`)).toEqual([
+      ['2026-01-01T00:00:10Z', 20],
+      ['2026-01-01T00:00:30Z', 30],
+      ['2026-01-01T00:01:10Z', 40],
+    ]);
+    expect(await select(`${range} AND temperature <= 20 OR temperature = 50`)).toEqual([
+      ['2026-01-01T00:00:00Z', 10],
+      ['2026-01-01T00:00:10Z', 20],
+      ['2026-01-01T00:03:20.123Z', 50],
+    ]);
   });
 
   test("Grafana's shape: (\"host\" = 'a') AND time >= now() - 1h", async () => {

@@ -59,7 +59,17 @@ export async function runSelect(statement: SelectStatement, context: StatementCo
     oldestVisible: context.oldestVisible(database),
     condition: conditionFilter(where.rest, types),
   });
-  const grouped = statement.groupBy.tags === '*' ? await tagKeysOf(filter, limits) : [...new Set(statement.groupBy.tags)].sort();
+  // `*` means the measurement's tag keys, whichever points the WHERE clause keeps (as in InfluxDB).
+  const measurementFilter = pointFilter({
+    bucketId: database._id,
+    measurementIds: [measurement._id],
+    range: { minNs: null, maxNs: null },
+    oldestVisible: context.oldestVisible(database),
+    condition: {},
+  });
+  let allTagKeys: Promise<string[]> | undefined;
+  const measurementTagKeys = () => (allTagKeys ??= tagKeysOf(measurementFilter, limits));
+  const grouped = statement.groupBy.tags === '*' ? await measurementTagKeys() : [...new Set(statement.groupBy.tags)].sort();
   const tagKeys = grouped.filter((key) => !Object.hasOwn(types, key));
   const fields = statement.fields;
   let series: Series[];
@@ -85,7 +95,7 @@ export async function runSelect(statement: SelectStatement, context: StatementCo
     if (lone === 'first' || lone === 'last') for (const group of groups) group.selectorTs = lone === 'first' ? group.firstTs : group.lastTs;
     series = aggregateSeries(groups, { measurement: measurement.name, tagKeys, columns, times, ...statement, maxPoints: limits.maxPoints });
   } else {
-    const tagKeysForColumns = fields === '*' ? await tagKeysOf(filter, limits) : [];
+    const tagKeysForColumns = fields === '*' ? await measurementTagKeys() : [];
     const columns = rawColumns(fields as Extract<SelectField, { kind: 'field' }>[] | '*', types, tagKeysForColumns, tagKeys);
     series = await rawSelect({ measurement: measurement.name, filter, columns, tagKeys, ...statement }, limits);
   }

@@ -11,11 +11,6 @@ export interface TimeRange {
 const flipped: Partial<Record<ComparisonOperator, ComparisonOperator>> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
 const isTime = (operand: Operand) => operand.kind === 'identifier' && operand.name.toLowerCase() === 'time';
 
-function mentionsTime(condition: Condition): boolean {
-  if (condition.kind === 'comparison') return isTime(condition.left) || isTime(condition.right);
-  return mentionsTime(condition.left) || mentionsTime(condition.right);
-}
-
 function rangeOfComparison(operator: ComparisonOperator, ns: bigint): TimeRange {
   switch (operator) {
     case '>=':
@@ -39,19 +34,16 @@ const intersect = (a: TimeRange, b: TimeRange): TimeRange => ({
 });
 
 /**
- * Takes the `time` comparisons out of a WHERE clause: they must be joined to the rest by
- * AND (as Grafana writes them), and become one range; the rest filters tags and fields.
+ * Takes the `time` comparisons out of a WHERE clause as InfluxDB 1.x does: wherever they
+ * are, they narrow one range, and the rest (tags and fields) is the clause without them;
+ * so `time > x OR "host" = 'a'` reads as `"host" = 'a'` within time > x.
  */
 export function splitTimeRange(condition: Condition | undefined, nowNs: bigint): { range: TimeRange; rest?: Condition } {
   if (!condition) return { range: { minNs: null, maxNs: null } };
-  if (condition.kind === 'or') {
-    if (mentionsTime(condition)) throw new StatementError('invalid time condition: time cannot be compared inside OR');
-    return { range: { minNs: null, maxNs: null }, rest: condition };
-  }
   if (condition.kind !== 'comparison') {
     const left = splitTimeRange(condition.left, nowNs);
     const right = splitTimeRange(condition.right, nowNs);
-    const rest = left.rest && right.rest ? { kind: 'and' as const, left: left.rest, right: right.rest } : (left.rest ?? right.rest);
+    const rest = left.rest && right.rest ? { kind: condition.kind, left: left.rest, right: right.rest } : (left.rest ?? right.rest);
     return { range: intersect(left.range, right.range), ...(rest ? { rest } : {}) };
   }
   if (isTime(condition.left) && isTime(condition.right)) throw new StatementError('invalid time condition: time compared with time');

@@ -86,6 +86,15 @@ describe('InfluxQL: the queries Grafana sends', () => {
     expect(parseOne(q)).toEqual(expected);
   });
 
+  test('SHOW MEASUREMENTS with a WHERE on tags, as the query builder narrows measurements', () => {
+    expect(parseOne(`SHOW MEASUREMENTS WITH MEASUREMENT =~ /cp/ WHERE "host" = 'a' LIMIT 100`)).toEqual({
+      kind: 'showMeasurements',
+      measurement: { operator: '=~', value: 'cp' },
+      where: { kind: 'comparison', operator: '=', left: { kind: 'identifier', name: 'host' }, right: { kind: 'string', value: 'a' } },
+      limit: 100,
+    });
+  });
+
   test('SHOW TAG VALUES with a WHERE on other tags, as the query builder narrows values', () => {
     expect(parseOne(`SHOW TAG VALUES FROM "cpu" WITH KEY = "host" WHERE "region" = 'eu'`)).toMatchObject({
       where: { kind: 'comparison', operator: '=', left: { kind: 'identifier', name: 'region' }, right: { kind: 'string', value: 'eu' } },

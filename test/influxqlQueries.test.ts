@@ -40,11 +40,14 @@ describe('InfluxQL: SHOW statements', () => {
     }
   });
 
-  test("SHOW MEASUREMENTS: the data sources by name; WITH MEASUREMENT =~ (Grafana's (?i) too); LIMIT", async () => {
+  test("SHOW MEASUREMENTS: the data sources by name; WITH MEASUREMENT =~ (Grafana's (?i) too); WHERE on tags; LIMIT", async () => {
     expect(await seriesOf('SHOW MEASUREMENTS')).toEqual([{ name: 'measurements', columns: ['name'], values: [['cpu'], ['weather']] }]);
     expect(await valuesOf('SHOW MEASUREMENTS WITH MEASUREMENT =~ /(?i)WEA/ LIMIT 100')).toEqual([['weather']]);
     expect(await valuesOf('SHOW MEASUREMENTS LIMIT 1')).toEqual([['cpu']]);
     expect(await one('SHOW MEASUREMENTS WITH MEASUREMENT = "nope"')).toEqual({ statement_id: 0 });
+    expect(await valuesOf(`SHOW MEASUREMENTS WITH MEASUREMENT =~ /./ WHERE host = 'a' LIMIT 100`)).toEqual([['cpu'], ['weather']]);
+    expect(await valuesOf(`SHOW MEASUREMENTS WHERE host = 'b'`)).toEqual([['weather']]);
+    expect(await valuesOf('SHOW MEASUREMENTS WHERE region =~ /e/')).toEqual([['cpu']]);
   });
 
   test('SHOW FIELD KEYS: one series per measurement, schema types as InfluxDB field types', async () => {

@@ -63,6 +63,7 @@ export type ShowStatement =
       kind: 'showMeasurements';
       database?: string;
       measurement?: { operator: '=' | '!=' | '=~' | '!~'; value: string };
+      where?: Condition;
       limit?: number;
       offset?: number;
     }

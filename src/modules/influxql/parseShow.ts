@@ -59,7 +59,9 @@ export function parseShow(stream: TokenStream): ShowStatement {
     return { kind: 'showRetentionPolicies', ...parseOn(stream) };
   }
   if (stream.acceptKeyword('MEASUREMENTS')) {
-    return { kind: 'showMeasurements', ...parseOn(stream), ...parseMeasurementFilter(stream), ...parseLimitOffset(stream) };
+    const on = parseOn(stream);
+    const measurement = parseMeasurementFilter(stream);
+    return { kind: 'showMeasurements', ...on, ...measurement, ...parseWhere(stream), ...parseLimitOffset(stream) };
   }
   if (stream.acceptKeyword('FIELD')) {
     stream.expectKeyword('KEYS');

@@ -4,7 +4,7 @@ import type { Series } from './ports';
 import { toRegExp } from './regexes';
 import { retentionPolicyRow, retentionPolicyColumns } from './retentionPolicies';
 import type { StatementContext } from './statementContext';
-import { showTagKeys, showTagValues } from './showTags';
+import { measurementsWithPoints, showTagKeys, showTagValues } from './showTags';
 
 const fieldTypeNames = { number: 'float', string: 'string', boolean: 'boolean' } as const;
 
@@ -30,7 +30,9 @@ export async function runShow(statement: ShowStatement, context: StatementContex
     }
     case 'showMeasurements': {
       const database = await context.database(statement.database);
-      const names = (await context.measurements(database)).map((measurement) => measurement.name).filter(measurementNameFilter(statement));
+      const all = await context.measurements(database);
+      const kept = statement.where ? await measurementsWithPoints(context, database, all, statement.where) : all;
+      const names = kept.map((measurement) => measurement.name).filter(measurementNameFilter(statement));
       const values = page(names, statement).map((name) => [name]);
       return values.length === 0 ? [] : [{ name: 'measurements', columns: ['name'], values }];
     }

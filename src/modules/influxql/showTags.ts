@@ -54,6 +54,27 @@ async function distinctTags(
   );
 }
 
+/** The measurements with points the WHERE clause keeps (SHOW MEASUREMENTS WHERE …), found in MongoDB. */
+export async function measurementsWithPoints(
+  context: StatementContext,
+  database: InfluxQLDatabase,
+  measurements: InfluxQLMeasurement[],
+  where: Condition,
+): Promise<InfluxQLMeasurement[]> {
+  if (measurements.length === 0) return [];
+  const { range, rest } = splitTimeRange(where, context.nowNs);
+  const filter = pointFilter({
+    bucketId: database._id,
+    measurementIds: measurements.map((measurement) => measurement._id),
+    range,
+    oldestVisible: context.oldestVisible(database),
+    condition: conditionFilter(rest, {}),
+  });
+  const found = await aggregatePoints([{ $match: filter }, { $group: { _id: '$dataSourceId' } }], context.ports.limits.maxTimeMS);
+  const ids = new Set(found.map((group) => String(group._id)));
+  return measurements.filter((measurement) => ids.has(measurement._id.toHexString()));
+}
+
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function seriesPerMeasurement(

@@ -4,6 +4,7 @@ import { bucketRoutes } from '../modules/buckets/routes';
 import { keyRoutes } from '../modules/keys/routes';
 import { ingestRoutes } from '../modules/ingest/routes';
 import { lineProtocolRoutes } from '../modules/lineProtocol/routes';
+import { influxqlRoutes } from '../modules/influxql/routes';
 import { pointRoutes } from '../modules/points/routes';
 import { queryRoutes } from '../modules/query/routes';
 import { serviceRoutes } from '../modules/service/routes';
@@ -21,6 +22,7 @@ export const routeTable: readonly Route[] = [
   ...ingestRoutes,
   ...lineProtocolRoutes,
   ...queryRoutes,
+  ...influxqlRoutes,
   ...streamRoutes,
   ...pointRoutes,
   ...sourceRoutes,

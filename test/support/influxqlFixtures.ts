@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
-import { createInfluxQLPorts, databasesVisibleTo } from '../../src/modules/influxql/influxqlPorts';
+import { bucketsVisibleTo } from '../../src/modules/buckets/visibleBuckets';
+import { createInfluxQLPorts } from '../../src/modules/influxql/influxqlPorts';
 import type { Epoch, InfluxQLDatabase, InfluxQLLimits, StatementResult } from '../../src/modules/influxql/ports';
 import { runInfluxQL } from '../../src/modules/influxql/runInfluxQL';
 import { createTenant, type Tenant } from './tenants';
@@ -66,7 +67,7 @@ export async function seedInfluxQLFixture(app: TestApp): Promise<InfluxQLFixture
   await writePoints(app, tenant, weather, weatherPoints);
   await writePoints(app, tenant, cpu, cpuPoints);
   const key = { organizationId: tenant.organizationId, bucketId: null };
-  const [bucket] = (await databasesVisibleTo(key, 5000)).filter((database) => database._id.equals(new Types.ObjectId(tenant.bucketId)));
+  const [bucket] = (await bucketsVisibleTo(key, 5000)).filter((database) => database._id.equals(new Types.ObjectId(tenant.bucketId)));
   if (!bucket) throw new Error('the fixture bucket is not visible to its organization');
   return {
     tenant,

@@ -167,6 +167,8 @@ export const routeExamples: Record<string, RouteExample> = {
     query: (f) => ({ db: f.bucketId, precision: 'ms', rp: 'autogen', consistency: 'all' }),
     textBody: (f) => `access_matrix,site=north temperature=21.5,label="north" ${Date.parse(f.timestamp)}\n`,
   },
+  'get /query': { query: (f) => ({ db: f.bucketId, q: 'SHOW MEASUREMENTS; SHOW RETENTION POLICIES', epoch: 'ms' }) },
+  'post /query': { query: (f) => ({ db: f.bucketId, epoch: 'ms' }), textBody: () => 'q=SHOW+FIELD+KEYS' },
   'post /api/v2/write': {
     query: (f) => ({ bucket: f.bucketId, org: 'ignored', precision: 's' }),
     textBody: (f) => `access_matrix,site=north temperature=21.5,label="north" ${Math.floor(Date.parse(f.timestamp) / 1000)}\n`,

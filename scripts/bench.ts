@@ -7,6 +7,7 @@ import { generateKey } from '../src/modules/keys/keyFormat';
 import { DataPointModel } from '../src/modules/points/model';
 import { seedTenant } from './bench/fixtures';
 import { healthDuringHeavyQueries } from './bench/healthDuringQueries';
+import { lineProtocolIngest } from './bench/lineProtocol';
 import { aggregationLatency, authLatency, batchIngestRatio, seconds, singleIngestRatio } from './bench/measurements';
 import { cpuSeconds, peakRssMb, startChild } from './bench/processes';
 import { streamFanOut } from './bench/stream';
@@ -23,7 +24,7 @@ function benchDatabaseUri(serverUri: string): string {
 /**
  * `npm run bench`: starts the database (MONGODB_URI, else the embedded one, in a process of
  * its own exactly as the server starts it) and the server as a separate process, seeds a
- * tenant, and measures A-H side by side in this one run.
+ * tenant, and measures A-I side by side in this one run.
  */
 async function main(): Promise<void> {
   const database = await startDatabase({ mongodbUri: process.env.MONGODB_URI });
@@ -100,9 +101,31 @@ async function main(): Promise<void> {
       `H2 single ingest with 500 streams receiving every point: ${round(h2.withStreams, 0)} req/s vs ${round(h2.without, 0)} req/s without (${round(h2.eventsPerSecondPerStream, 0)} events/s per stream); 201 read → event p50 ${round(h2.delayP50, 1)} ms, p99 ${round(h2.delayP99, 1)} ms\n`,
     );
 
+    const i = await lineProtocolIngest(baseUrl, await seedTenant(baseUrl, adminKey), seconds, {
+      server: server.child.pid,
+      database: database.pid,
+    }).catch((error: unknown) => {
+      process.exitCode = 1;
+      process.stdout.write(`I line protocol: aborted: ${error instanceof Error ? error.message : String(error)}\n`);
+      return undefined;
+    });
+    if (i) {
+      const versus = (dakkio: number, influxd: number, unit: string) =>
+        i.influxd
+          ? `influxd 1.6.7 ${round(influxd, 0)} ${unit}, dakkio/influxd ${round(dakkio / influxd)}`
+          : `influxd skipped (${i.influxdPath} not installed)`;
+      const cpu = i.cpuPer100k;
+      process.stdout.write(
+        `I1 line protocol, 1000-line batches on 8 connections: dakkio ${round(i.batch.dakkio, 0)} points/s vs raw insertMany ${round(i.batch.raw, 0)} points/s, dakkio/raw ${round(i.batch.dakkio / i.batch.raw)} (goal ≥ 0.8); ${versus(i.batch.dakkio, i.batch.influxd, 'points/s')} (CPU s per 100k points: dakkio server ${round(cpu.dakkio[0]!)} + database ${round(cpu.dakkio[1]!)}; raw database ${round(cpu.raw[0]!)} + bench process ${round(cpu.raw[1]!)}${i.influxd ? `; influxd ${round(cpu.influxd)}` : ''})\n`,
+      );
+      process.stdout.write(
+        `I2 line protocol, single lines on 64 connections: dakkio ${round(i.single.dakkio, 0)} req/s; ${versus(i.single.dakkio, i.single.influxd, 'req/s')} (CPU ms per request: dakkio server ${round(i.singleCpuMs.dakkio[0]!)} + database ${round(i.singleCpuMs.dakkio[1]!)}${i.influxd ? `; influxd ${round(i.singleCpuMs.influxd)}` : ''}; all stored: dakkio ${i.stored.dakkio} points, influxd ${i.stored.influxd})\n`,
+      );
+    }
+
     const rss = peakRssMb(server.child.pid!);
     process.stdout.write(
-      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)} E=${round(e.p99, 1)} F=${round(f.ratio)} G=${round(g.perSecond, 0)}/${round(g.latencyP50, 0)} H1=${round(h1.ratio)}/${round(h1.delayP99, 0)} H2=${round(h2.ratio)}/${round(h2.delayP99, 0)}\n`,
+      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)} E=${round(e.p99, 1)} F=${round(f.ratio)} G=${round(g.perSecond, 0)}/${round(g.latencyP50, 0)} H1=${round(h1.ratio)}/${round(h1.delayP99, 0)} H2=${round(h2.ratio)}/${round(h2.delayP99, 0)} I1=${i ? `${round(i.batch.dakkio / i.batch.raw)}/${i.influxd ? round(i.batch.dakkio / i.batch.influxd) : '-'}` : 'aborted'} I2=${i?.influxd ? round(i.single.dakkio / i.single.influxd) : '-'}\n`,
     );
   } finally {
     await mongoose.connection.dropDatabase().catch(() => undefined);

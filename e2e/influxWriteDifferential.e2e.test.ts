@@ -101,7 +101,7 @@ const allowedDifferences: AllowedDifference[] = [
     name: 'tag keys are metadata keys',
     reason: 'tags become metadata, whose keys are ^[A-Za-z_][A-Za-z0-9_-]{0,63}$',
     explains: (r) => {
-      const key = !r.dakkio.stored && /^tag "(.*)": /.exec(r.dakkio.reason)?.[1];
+      const key = !r.dakkio.stored && /^tag key "(.*)" is not a metadata key /.exec(r.dakkio.reason)?.[1];
       return influxOnly(r) && typeof key === 'string' && !metadataKey.test(key);
     },
   },
@@ -111,7 +111,7 @@ const allowedDifferences: AllowedDifference[] = [
     explains: (r) => {
       if (!influxOnly(r) || r.dakkio.stored) return false;
       if (r.dakkio.reason === 'no field name can be a data source field (1-64 letters, digits or _)') return true;
-      const field = /^field "(.*)" is not in the schema of data source ".*", and this key may not add it$/.exec(r.dakkio.reason)?.[1];
+      const field = /^field name "(.*)" cannot be a data source field /.exec(r.dakkio.reason)?.[1];
       return typeof field === 'string' && !schemaFieldName.test(field);
     },
   },

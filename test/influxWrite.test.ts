@@ -359,6 +359,21 @@ describe('line protocol and data source schemas', () => {
   });
 });
 
+describe('line protocol refusal reasons', () => {
+  it('names the rule a tag key or a new field name breaks', async () => {
+    const tenant = await createTenant(app());
+    const res = await v2Write(tenant.bucketId)
+      .set('Authorization', `Token ${tenant.writeKey}`)
+      .send(`r,t\\ k=v ok=1 ${t0}\nr bad-name=1,ok=2 ${t0 + 1}`);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toBe(
+      "partial write: unable to parse 'r,t\\ k=v ok=1 " +
+        `${t0}': tag key "t k" is not a metadata key (1-64 letters, digits, _ or -, starting with a letter or _)\n` +
+        `unable to parse 'r bad-name=1,ok=2 ${t0 + 1}': field name "bad-name" cannot be a data source field (1-64 letters, digits or _, not starting with a digit) dropped=2`,
+    );
+  });
+});
+
 describe('line-protocol body limit', () => {
   const small = useTestApp({ LINE_PROTOCOL_MAX_BYTES: '4096' });
 

@@ -35,11 +35,15 @@ function timeOf(timestamp: bigint | null, precision: Precision, now: Date): Date
   return new Date(ms);
 }
 
+const metadataKey = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
 /** Tags become metadata under the same rules as POST /api/data's `metadata`. */
 function tagProblem(tags: Record<string, string>): string | null {
-  // zod's records skip a `__proto__` key rather than refuse it, so reserved names are checked here.
-  const reserved = Object.keys(tags).find((key) => reservedNames.has(key));
-  if (reserved) return `tag key "${reserved}" is reserved`;
+  // zod's records skip a `__proto__` key rather than refuse it, and name no rule for a bad key: both are said here.
+  for (const key of Object.keys(tags)) {
+    if (reservedNames.has(key)) return `tag key "${key}" is reserved`;
+    if (!metadataKey.test(key)) return `tag key "${key}" is not a metadata key (1-64 letters, digits, _ or -, starting with a letter or _)`;
+  }
   const checked = metadataField.safeParse({ ...tags });
   if (checked.success) return null;
   const issue = checked.error.issues[0];

@@ -3,6 +3,7 @@ import type { PointInput } from '../ingest/buildPoints';
 import { checkValues } from '../ingest/checkValues';
 import { type IngestPorts, ingestPoints } from '../ingest/ingestPoints';
 import type { MeasurementNeeds, MeasurementSource, SourceGrowth } from '../sources/measurementSources';
+import { fieldName } from '../sources/schemas';
 import type { SourceSchema } from '../sources/sourceLookup';
 import { type LineCandidate, candidateOf } from './lineCandidates';
 import { type LineError, parseLineProtocol } from './parseLineProtocol';
@@ -41,14 +42,22 @@ function needsOf(candidates: LineCandidate[]): MeasurementNeeds[] {
   return [...byName.values()];
 }
 
+/** Why a field the lines brought is not in its source's schema after the sources were grown. */
+function missingFieldReason(field: string, measurement: string, growth: SourceGrowth): string {
+  if (!growth.allowed) return `field "${field}" is not in the schema of data source "${measurement}", and this key may not add it`;
+  if (!fieldName.safeParse(field).success)
+    return `field name "${field}" cannot be a data source field (1-64 letters, digits or _, not starting with a digit)`;
+  return `data source "${measurement}" has the most fields allowed (${growth.limits.maxFieldsPerSource})`;
+}
+
 /** The data source a line goes to, or why it cannot go there (in InfluxDB's words where InfluxDB has them). */
-function destinationOf(candidate: LineCandidate, found: MeasurementSource | undefined): SourceSchema | string {
+function destinationOf(candidate: LineCandidate, found: MeasurementSource | undefined, growth: SourceGrowth): SourceSchema | string {
   if (!found) return 'data source not found';
   if ('refused' in found) return found.refused;
   const { schema } = found.source;
   for (const [field, type] of Object.entries(candidate.types)) {
     const declared = Object.hasOwn(schema, field) ? schema[field] : undefined;
-    if (!declared) return `field "${field}" is not in the schema of data source "${candidate.measurement}", and this key may not add it`;
+    if (!declared) return missingFieldReason(field, candidate.measurement, growth);
     if (declared.type !== type) {
       return `field type conflict: input field "${field}" on measurement "${candidate.measurement}" is type ${candidate.writtenAs[field]}, already exists as type ${declared.type}`;
     }
@@ -77,7 +86,7 @@ export async function writeLineProtocol(write: LineProtocolWrite, ports: LinePro
   const sources = candidates.length > 0 ? await ports.sourcesForMeasurements(write.bucket, needsOf(candidates), write.growth) : new Map();
   const inputs: PointInput[] = [];
   for (const candidate of candidates) {
-    const destination = destinationOf(candidate, sources.get(candidate.measurement));
+    const destination = destinationOf(candidate, sources.get(candidate.measurement), write.growth);
     if (typeof destination === 'string') refused.push({ lineNumber: candidate.lineNumber, reason: destination });
     else {
       const { values, metadata, timestamp = now } = candidate;

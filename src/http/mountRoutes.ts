@@ -19,11 +19,12 @@ const notAStream = (): never => {
 
 /**
  * Every route runs the same story, in the outcome order of docs/api.md §1: authenticate
- * (401), authorize (403), path IDs (400), a bucket named in the path (404), rate limit
+ * (401), authorize (403), path IDs (400), a bucket named in the path or query (404), rate limit
  * (429), then the body (400/413/415; it may name the bucket: 404), then the query and body
  * against their schemas (400), then the use case. A body is read only after the key is
  * checked and only if the key is within its limit, so neither an anonymous nor a throttled
- * caller can make the server inflate and parse a megabyte.
+ * caller can make the server inflate and parse a megabyte. The route's dialect decides only
+ * where the key may be and how errors are written (InfluxDB's routes, api.md §12).
  */
 function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit, readBody: BodyReader) {
   const { access, request } = route;

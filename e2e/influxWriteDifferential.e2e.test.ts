@@ -145,12 +145,12 @@ const allowedDifferences: AllowedDifference[] = [
   {
     name: 'tag values up to 256 characters',
     reason: 'tags become metadata, whose string values are at most 256 characters',
-    explains: (r) => influxOnly(r) && refusedBy(r.dakkio, /^tag "[^"]+": Too big: expected string to have <=256 characters$/),
+    explains: (r) => influxOnly(r) && refusedBy(r.dakkio, /^tag "[^"]+": values are at most 256 characters$/),
   },
   {
     name: 'at most 32 tags',
     reason: 'tags become metadata, which holds at most 32 keys',
-    explains: (r) => influxOnly(r) && refusedBy(r.dakkio, /^tags: At most 32 metadata keys$/),
+    explains: (r) => influxOnly(r) && refusedBy(r.dakkio, /^tags: at most 32 metadata keys$/),
   },
   {
     name: 'measurement names up to 100 characters',

@@ -10,6 +10,8 @@ import { createGroupCommitter } from './modules/ingest/groupCommit';
 import { createPointsCommittedBus } from './modules/ingest/pointsCommitted';
 import { createConcurrencyGate } from './modules/query/concurrencyGate';
 import { createSourceLookup } from './modules/sources/sourceLookup';
+import { createSourceByName } from './modules/sources/sourceByName';
+import { createSourcesForMeasurements } from './modules/sources/measurementSources';
 import { createAlerting } from './modules/alerts/alerting';
 import { createSecretBox } from './modules/webhooks/secretBox';
 import { createWebhookSender } from './modules/webhooks/sendWebhook';
@@ -63,6 +65,7 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     pingDatabase,
     loadBucket: createBucketLookup(config.QUERY_MAX_TIME_MS),
     findBucketByName: createBucketByName(config.QUERY_MAX_TIME_MS),
+    sourcesForMeasurements: createSourcesForMeasurements(createSourceByName(config.QUERY_MAX_TIME_MS)),
     loadSource: createSourceLookup(config.QUERY_MAX_TIME_MS),
     commitPoints: committer.commit,
     pointsCommitted,

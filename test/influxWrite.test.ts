@@ -332,6 +332,20 @@ describe('line protocol and data source schemas', () => {
     expect((await storedIn(tenant.bucketId)).map((point) => point.values.temp)).toEqual([20, 21, 22]);
   });
 
+  it('makes one data source of a new measurement written by many requests at once', async () => {
+    const tenant = await createTenant(app());
+    const writes = Array.from({ length: 32 }, (_, i) =>
+      v2Write(tenant.bucketId)
+        .set('Authorization', `Token ${tenant.writeKey}`)
+        .send(`burst,n=${i} v=${i},f${i % 4}=true ${t0 + i}`),
+    );
+    expect((await Promise.all(writes)).map((res) => res.status)).toEqual(Array(32).fill(204));
+    const sources = await DataSourceModel.find({ bucketId: idOf(tenant.bucketId) }).lean();
+    expect(sources.map((source) => source.name)).toEqual(['burst']);
+    expect(Object.keys(sources[0]?.schema ?? {}).sort()).toEqual(['f0', 'f1', 'f2', 'f3', 'v']);
+    expect(await DataPointModel.countDocuments({ dataSourceId: sources[0]?._id })).toBe(32);
+  });
+
   it('writes into a source made through the API, whose schema decides the types', async () => {
     const tenant = await createTenant(app());
     const sourceId = await createDataSource(app(), tenant.adminKey, tenant.bucketId, { level: 'number', on: 'boolean' });

@@ -7,6 +7,7 @@ import type { LastUsedRecorder } from '../modules/keys/lastUsedRecorder';
 import type { Scope } from '../modules/keys/scopes';
 import type { BatchLookup } from '../db/batchLookup';
 import type { SourceSchema } from '../modules/sources/sourceLookup';
+import type { SourcesForMeasurements } from '../modules/sources/measurementSources';
 import type { DataPointRecord } from '../modules/points/model';
 import type { PointsCommittedBus } from '../modules/ingest/pointsCommitted';
 import type { ConcurrencyGate } from '../modules/query/concurrencyGate';
@@ -33,6 +34,8 @@ export interface AppDeps {
   liveStream: LiveStream;
   /** Whether a key id is still valid, for connections that outlive one request. */
   keyIsActive: KeyStatusCheck;
+  /** Finds, creates and grows the data sources line-protocol measurements name. */
+  sourcesForMeasurements: SourcesForMeasurements;
   /** A bucket of the organization by its name, for the InfluxDB routes' `db` / `bucket` parameter. */
   findBucketByName: (organizationId: string, name: string) => Promise<BucketRecord | null>;
 }

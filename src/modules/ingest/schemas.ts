@@ -2,11 +2,17 @@ import { z } from 'zod';
 import { isoDateTime, objectIdString } from '../../shared/schemas';
 
 const maxFutureMs = 60 * 60 * 1000;
+/** The rules of a point's metadata, which line-protocol tags follow too (checked there without zod, per line). */
+export const metadataRules = { keyPattern: /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, maxKeys: 32, maxTextLength: 256 } as const;
 const safeKey = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'Keys are 1-64 letters, digits, _ or -, starting with a letter or _')
+  .regex(metadataRules.keyPattern, 'Keys are 1-64 letters, digits, _ or -, starting with a letter or _')
   .refine((key) => !['__proto__', 'constructor', 'prototype'].includes(key), 'Reserved key');
-const scalar = z.union([z.number().refine(Number.isFinite, 'Must be a finite number'), z.string().max(256), z.boolean()]);
+const scalar = z.union([
+  z.number().refine(Number.isFinite, 'Must be a finite number'),
+  z.string().max(metadataRules.maxTextLength),
+  z.boolean(),
+]);
 
 export const timestampField = isoDateTime
   .transform((value) => new Date(value))
@@ -16,7 +22,9 @@ export const timestampField = isoDateTime
 /** Checked against the data source's schema in the service; here only the shape. */
 export const valuesField = z.record(z.string(), z.unknown()).refine((values) => Object.keys(values).length > 0, 'Give at least one value');
 
-export const metadataField = z.record(safeKey, scalar).refine((metadata) => Object.keys(metadata).length <= 32, 'At most 32 metadata keys');
+export const metadataField = z
+  .record(safeKey, scalar)
+  .refine((metadata) => Object.keys(metadata).length <= metadataRules.maxKeys, `At most ${metadataRules.maxKeys} metadata keys`);
 
 const pointFields = {
   dataSourceId: objectIdString,

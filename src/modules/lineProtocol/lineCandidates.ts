@@ -1,6 +1,6 @@
 import type { FieldValue } from '../points/model';
 import type { FieldType } from '../sources/model';
-import { metadataField } from '../ingest/schemas';
+import { metadataRules } from '../ingest/schemas';
 import type { LineFieldValue } from './fieldValue';
 import type { ParsedLine } from './parseLineProtocol';
 import { type Precision, timestampToMillis } from './timestamps';
@@ -35,20 +35,18 @@ function timeOf(timestamp: bigint | null, precision: Precision, now: Date): Date
   return new Date(ms);
 }
 
-const metadataKey = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
-
-/** Tags become metadata under the same rules as POST /api/data's `metadata`. */
+/** Tags become metadata under the rules of POST /api/data's `metadata`; reserved keys are refused (zod's records would skip them). */
 function tagProblem(tags: Record<string, string>): string | null {
-  // zod's records skip a `__proto__` key rather than refuse it, and name no rule for a bad key: both are said here.
-  for (const key of Object.keys(tags)) {
+  let count = 0;
+  for (const key in tags) {
+    count += 1;
     if (reservedNames.has(key)) return `tag key "${key}" is reserved`;
-    if (!metadataKey.test(key)) return `tag key "${key}" is not a metadata key (1-64 letters, digits, _ or -, starting with a letter or _)`;
+    if (!metadataRules.keyPattern.test(key))
+      return `tag key "${key}" is not a metadata key (1-64 letters, digits, _ or -, starting with a letter or _)`;
+    if ((tags[key] as string).length > metadataRules.maxTextLength)
+      return `tag "${key}": values are at most ${metadataRules.maxTextLength} characters`;
   }
-  const checked = metadataField.safeParse({ ...tags });
-  if (checked.success) return null;
-  const issue = checked.error.issues[0];
-  const key = issue?.path[0];
-  return typeof key === 'string' ? `tag "${key}": ${issue?.message}` : `tags: ${issue?.message}`;
+  return count > metadataRules.maxKeys ? `tags: at most ${metadataRules.maxKeys} metadata keys` : null;
 }
 
 /**

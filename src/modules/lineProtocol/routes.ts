@@ -1,7 +1,6 @@
 import { defineRoute, type AppDeps } from '../../http/route';
 import type { VerifiedKey } from '../keys/verifyKey';
 import type { BucketRecord } from '../buckets/model';
-import { sourcesForMeasurements } from '../sources/measurementSources';
 import { linesRejected } from './partialWrite';
 import { lineProtocolBody, noContent, v1WriteQuery, v2WriteQuery } from './schemas';
 import type { Precision } from './timestamps';
@@ -38,7 +37,7 @@ async function writeLines(request: WriteRequest, api: 'v1' | 'v2'): Promise<unde
       },
       onWriteSent: request.holdDeadline,
     },
-    { ...deps, sourcesForMeasurements },
+    deps,
   );
   if (outcome.rejected.length > 0) throw linesRejected(outcome, api);
   return undefined;

@@ -2,7 +2,7 @@ import type { BucketRecord } from '../buckets/model';
 import type { PointInput } from '../ingest/buildPoints';
 import { checkValues } from '../ingest/checkValues';
 import { type IngestPorts, ingestPoints } from '../ingest/ingestPoints';
-import type { MeasurementNeeds, MeasurementSource, SourceGrowth } from '../sources/measurementSources';
+import type { MeasurementNeeds, MeasurementSource, SourceGrowth, SourcesForMeasurements } from '../sources/measurementSources';
 import { fieldName } from '../sources/schemas';
 import type { SourceSchema } from '../sources/sourceLookup';
 import { type LineCandidate, candidateOf } from './lineCandidates';
@@ -18,11 +18,7 @@ export interface LineProtocolWrite {
 }
 
 export interface LineProtocolPorts extends IngestPorts {
-  sourcesForMeasurements: (
-    bucket: BucketRecord,
-    measurements: MeasurementNeeds[],
-    growth: SourceGrowth,
-  ) => Promise<Map<string, MeasurementSource>>;
+  sourcesForMeasurements: SourcesForMeasurements;
 }
 
 /** `rejected` in line order; `stored` lines were acknowledged by the database. */

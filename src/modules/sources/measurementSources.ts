@@ -3,6 +3,7 @@ import { nameField } from '../../shared/schemas';
 import type { BucketRecord } from '../buckets/model';
 import { DataSourceModel, type FieldType } from './model';
 import { fieldName } from './schemas';
+import type { NamedSource, SourceByName } from './sourceByName';
 import { createDataSource, type SourceLimits } from './sources.service';
 import type { SourceSchema } from './sourceLookup';
 
@@ -20,18 +21,20 @@ export interface SourceGrowth {
   limits: SourceLimits;
 }
 
-const projection = { bucketId: 1, name: 1, schema: 1, deletingAt: 1 };
-type NamedSource = SourceSchema & { name: string };
-
-const findByNames = (bucket: BucketRecord, names: string[]) =>
-  DataSourceModel.collection.find<NamedSource>({ bucketId: bucket._id, name: { $in: names } }, { projection }).toArray();
-
-const findByName = (bucket: BucketRecord, name: string) =>
-  DataSourceModel.collection.findOne<NamedSource>({ bucketId: bucket._id, name }, { projection });
+export type SourcesForMeasurements = (
+  bucket: BucketRecord,
+  measurements: MeasurementNeeds[],
+  growth: SourceGrowth,
+) => Promise<Map<string, MeasurementSource>>;
 
 const validFields = (fields: Map<string, FieldType>) => [...fields].filter(([name]) => fieldName.safeParse(name).success);
 
-async function createFor(bucket: BucketRecord, needs: MeasurementNeeds, growth: SourceGrowth): Promise<MeasurementSource> {
+async function createFor(
+  bucket: BucketRecord,
+  needs: MeasurementNeeds,
+  growth: SourceGrowth,
+  findByName: SourceByName,
+): Promise<MeasurementSource> {
   if (!nameField.safeParse(needs.name).success) return { refused: 'measurement name cannot be a data source name (1-100 characters)' };
   const fields = validFields(needs.fields).slice(0, growth.limits.maxFieldsPerSource);
   if (fields.length === 0) return { refused: 'no field name can be a data source field (1-64 letters, digits or _)' };
@@ -43,8 +46,8 @@ async function createFor(bucket: BucketRecord, needs: MeasurementNeeds, growth: 
     if (error.code === 'LIMIT_REACHED') return { refused: error.message };
     // DATA_SOURCE_NAME_TAKEN: a concurrent write created it first; its schema is read below.
   }
-  const created = await findByName(bucket, needs.name);
-  return created ? growSchema(bucket, created, needs, growth) : { refused: 'data source could not be created' };
+  const created = await findByName(bucket._id, needs.name);
+  return created ? growSchema(bucket, created, needs, growth, findByName) : { refused: 'data source could not be created' };
 }
 
 /** Adds fields the source lacks; each is set only if still absent, so concurrent writers agree on the first type. */
@@ -53,6 +56,7 @@ async function growSchema(
   source: NamedSource,
   needs: MeasurementNeeds,
   growth: SourceGrowth,
+  findByName: SourceByName,
 ): Promise<MeasurementSource> {
   const missing = validFields(needs.fields).filter(([name]) => !Object.hasOwn(source.schema, name));
   if (!growth.allowed || missing.length === 0) return { source };
@@ -63,7 +67,7 @@ async function growSchema(
       { $set: { [`schema.${name}`]: { type }, updatedAt: new Date() } },
     );
   }
-  const grown = await findByName(bucket, needs.name);
+  const grown = await findByName(bucket._id, needs.name);
   return grown ? { source: grown } : { refused: 'data source was deleted' };
 }
 
@@ -71,31 +75,48 @@ async function growSchema(
  * The data sources line-protocol measurements name, by measurement. With growth allowed, a
  * missing source is created (`type: "line-protocol"`) and new fields are added to schemas;
  * otherwise only what exists is returned. A field that could not be added stays out of the
- * schema, so the lines that carry it are refused by the schema check.
+ * schema, so the lines that carry it are refused by the schema check. Concurrent requests
+ * of this process that create or grow the same source wait for one another: the embedded
+ * database enforces no unique index, so two creations could both succeed there.
  */
-export async function sourcesForMeasurements(
-  bucket: BucketRecord,
-  measurements: MeasurementNeeds[],
-  growth: SourceGrowth,
-): Promise<Map<string, MeasurementSource>> {
-  const existing = new Map(
-    (
-      await findByNames(
-        bucket,
-        measurements.map((m) => m.name),
-      )
-    ).map((source) => [source.name, source]),
-  );
-  const result = new Map<string, MeasurementSource>();
-  for (const needs of measurements) {
-    const source = existing.get(needs.name);
-    if (source?.deletingAt) result.set(needs.name, { refused: 'data source is being deleted' });
-    else if (source) result.set(needs.name, await growSchema(bucket, source, needs, growth));
-    else if (growth.allowed) result.set(needs.name, await createFor(bucket, needs, growth));
-    else
-      result.set(needs.name, {
-        refused: `measurement "${needs.name}" is not a data source of this bucket, and this key may not create one`,
-      });
-  }
-  return result;
+export function createSourcesForMeasurements(findByName: SourceByName): SourcesForMeasurements {
+  const changing = new Map<string, Promise<MeasurementSource>>();
+  const oneAtATime = (key: string, change: () => Promise<MeasurementSource>): Promise<MeasurementSource> => {
+    const previous = changing.get(key) ?? Promise.resolve(null);
+    const next = previous.then(change, change);
+    changing.set(key, next);
+    const forget = () => {
+      if (changing.get(key) === next) changing.delete(key);
+    };
+    next.then(forget, forget);
+    return next;
+  };
+
+  const change = (bucket: BucketRecord, needs: MeasurementNeeds, growth: SourceGrowth) =>
+    // Read again once it is this request's turn: an earlier one may have made what was missing.
+    oneAtATime(bucket._id.toHexString() + needs.name, async () => {
+      const current = await findByName(bucket._id, needs.name);
+      if (current?.deletingAt) return { refused: 'data source is being deleted' };
+      return current ? growSchema(bucket, current, needs, growth, findByName) : createFor(bucket, needs, growth, findByName);
+    });
+
+  return async (bucket, measurements, growth) => {
+    const found = await Promise.all(measurements.map((needs) => findByName(bucket._id, needs.name)));
+    const result = new Map<string, MeasurementSource>();
+    // One change at a time, so the sources a request creates stay within the bucket's limit.
+    for (const [i, needs] of measurements.entries()) {
+      const source = found[i];
+      if (source?.deletingAt) result.set(needs.name, { refused: 'data source is being deleted' });
+      else if (source && (!growth.allowed || !lacksFields(source, needs))) result.set(needs.name, { source });
+      else if (growth.allowed) result.set(needs.name, await change(bucket, needs, growth));
+      else
+        result.set(needs.name, {
+          refused: `measurement "${needs.name}" is not a data source of this bucket, and this key may not create one`,
+        });
+    }
+    return result;
+  };
 }
+
+const lacksFields = (source: NamedSource, needs: MeasurementNeeds) =>
+  [...needs.fields.keys()].some((name) => !Object.hasOwn(source.schema, name) && fieldName.safeParse(name).success);

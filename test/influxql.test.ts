@@ -48,6 +48,21 @@ describe('InfluxQL: the queries Grafana sends', () => {
     });
   });
 
+  test('type casts the editor writes ("host"::tag, "v"::field) are read and passed over; an unknown one is an error', () => {
+    const statement = parseSelect(
+      `SELECT mean("v"::field) FROM "m" WHERE ("host"::tag = 'a') AND time > now() - 1h GROUP BY time(1m), "host"::tag fill(null)`,
+    );
+    expect(statement.fields).toEqual([{ kind: 'aggregate', fn: 'mean', field: 'v' }]);
+    expect(statement.groupBy?.tags).toEqual(['host']);
+    expect(splitTimeRange(statement.where, 0n).rest).toEqual({
+      kind: 'comparison',
+      operator: '=',
+      left: { kind: 'identifier', name: 'host' },
+      right: { kind: 'string', value: 'a' },
+    });
+    expect(errorOf('SELECT mean("v"::color) FROM "m"')).toMatch(/^error parsing query: found color, expected tag, field, /);
+  });
+
   test('a table query: several aggregates with aliases, ORDER BY time DESC, LIMIT', () => {
     const statement = parseSelect(
       'SELECT max("temp") AS "hottest", min("temp"), count("temp") FROM "weather" WHERE time > now() - 6h GROUP BY time(1m) fill(none) ORDER BY time DESC LIMIT 10',

@@ -23,7 +23,7 @@ const keywords = new Set(
   SUBSCRIPTIONS TAG TO TRUE USER USERS VALUES WHERE WITH WRITE`.split(/\s+/),
 );
 
-const operators = ['=~', '!~', '!=', '<>', '<=', '>=', '=', '<', '>', '(', ')', ',', ';', '.', '*', '+', '-', '/'];
+const operators = ['::', '=~', '!~', '!=', '<>', '<=', '>=', '=', '<', '>', '(', ')', ',', ';', '.', '*', '+', '-', '/'];
 const isLetter = (ch: string) => /[A-Za-z_]/.test(ch);
 const isDigit = (ch: string) => ch >= '0' && ch <= '9';
 const isIdentifierChar = (ch: string) => /[A-Za-z0-9_]/.test(ch);

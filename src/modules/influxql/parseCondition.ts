@@ -54,6 +54,7 @@ function parseUnary(stream: TokenStream): Expression {
         return { kind: 'operand', operand: { kind: 'now' } };
       }
       if (stream.isOperator('(')) stream.fail(`unsupported function in WHERE: ${token.text}()`);
+      stream.skipTypeCast();
       return { kind: 'operand', operand: { kind: 'identifier', name: token.text } };
     case 'string':
       return { kind: 'operand', operand: { kind: 'string', value: token.text } };

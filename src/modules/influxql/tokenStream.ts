@@ -1,6 +1,8 @@
 import type { MeasurementRef } from './ast';
 import { scanRegex, scanToken, type Token } from './lexer';
 
+const castTypes = ['tag', 'field', 'float', 'integer', 'unsigned', 'string', 'boolean'];
+
 /** A statement that cannot be parsed; the message is InfluxDB's, prefix included. */
 export class ParseFailure extends Error {}
 
@@ -68,7 +70,20 @@ export class TokenStream {
   identifier(): string {
     const token = this.peek();
     if (token.kind !== 'identifier') this.failAt(token, ['identifier']);
-    return this.next().text;
+    const { text } = this.next();
+    this.skipTypeCast();
+    return text;
+  }
+
+  /**
+   * `"host"::tag`, `"v"::field`, `"v"::float`...: Grafana's editor writes these casts. The
+   * data source's schema already says which names are fields, so the cast is read and passed over.
+   */
+  skipTypeCast(): void {
+    if (!this.acceptOperator('::')) return;
+    const token = this.peek();
+    if (!castTypes.includes(token.text.toLowerCase())) this.failAt(token, castTypes);
+    this.next();
   }
 
   /** A non-negative integer, as LIMIT and OFFSET take. */

@@ -7,14 +7,9 @@ import { type Precision, timestampToMillis } from './timestamps';
 
 /** A parsed line in dakkio's terms, not yet checked against its data source. */
 export interface LineCandidate {
-  lineNumber: number;
-  measurement: string;
+  /** Its fields' line-protocol types say their dakkio types (dakkioType); its tags are the metadata. */
+  line: ParsedLine;
   values: Record<string, FieldValue>;
-  /** Each field's dakkio type: float, integer and unsigned are all `number`. */
-  types: Record<string, FieldType>;
-  /** The lineProtocol type names, for conflict messages. */
-  writtenAs: Record<string, LineFieldValue['type']>;
-  metadata: Record<string, string>;
   /** Absent: the time of the request. */
   timestamp?: Date;
 }
@@ -24,7 +19,8 @@ const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
 /** Would not survive as keys of plain objects; no data source field may have them either. */
 const reservedNames = new Set(['__proto__', 'constructor', 'prototype']);
 
-const dakkioType = (type: LineFieldValue['type']): FieldType => (type === 'boolean' ? 'boolean' : type === 'string' ? 'string' : 'number');
+export const dakkioType = (type: LineFieldValue['type']): FieldType =>
+  type === 'boolean' ? 'boolean' : type === 'string' ? 'string' : 'number';
 
 function timeOf(timestamp: bigint | null, precision: Precision, now: Date): Date | undefined | string {
   if (timestamp === null) return undefined;
@@ -60,10 +56,9 @@ export function candidateOf(line: ParsedLine, precision: Precision, now: Date): 
   const problem = tagProblem(line.tags);
   if (problem) return problem;
   const values: Record<string, FieldValue> = {};
-  const types: Record<string, FieldType> = {};
-  const writtenAs: Record<string, LineFieldValue['type']> = {};
-  for (const [name, field] of Object.entries(line.fields)) {
+  for (const name in line.fields) {
     if (reservedNames.has(name)) return `field name "${name}" is reserved`;
+    const field = line.fields[name] as LineFieldValue;
     if (typeof field.value === 'bigint') {
       if (field.value > maxSafe || field.value < -maxSafe)
         return `value of field "${name}" is beyond ±(2^53−1), which dakkio cannot store exactly`;
@@ -71,8 +66,6 @@ export function candidateOf(line: ParsedLine, precision: Precision, now: Date): 
     } else {
       values[name] = field.value;
     }
-    types[name] = dakkioType(field.type);
-    writtenAs[name] = field.type;
   }
-  return { lineNumber: line.lineNumber, measurement: line.measurement, values, types, writtenAs, metadata: { ...line.tags }, timestamp };
+  return { line, values, timestamp };
 }

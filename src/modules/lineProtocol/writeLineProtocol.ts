@@ -5,7 +5,7 @@ import { type IngestPorts, ingestPoints } from '../ingest/ingestPoints';
 import type { MeasurementNeeds, MeasurementSource, SourceGrowth, SourcesForMeasurements } from '../sources/measurementSources';
 import { fieldName } from '../sources/schemas';
 import type { SourceSchema } from '../sources/sourceLookup';
-import { type LineCandidate, candidateOf } from './lineCandidates';
+import { type LineCandidate, candidateOf, dakkioType } from './lineCandidates';
 import { type LineError, parseLineProtocol } from './parseLineProtocol';
 import type { Precision } from './timestamps';
 
@@ -30,10 +30,10 @@ export interface LineProtocolOutcome {
 /** Per measurement, each field with the type its first line gave it. */
 function needsOf(candidates: LineCandidate[]): MeasurementNeeds[] {
   const byName = new Map<string, MeasurementNeeds>();
-  for (const candidate of candidates) {
-    const needs = byName.get(candidate.measurement) ?? { name: candidate.measurement, fields: new Map() };
-    byName.set(candidate.measurement, needs);
-    for (const [field, type] of Object.entries(candidate.types)) if (!needs.fields.has(field)) needs.fields.set(field, type);
+  for (const { line } of candidates) {
+    const needs = byName.get(line.measurement) ?? { name: line.measurement, fields: new Map() };
+    byName.set(line.measurement, needs);
+    for (const field in line.fields) if (!needs.fields.has(field)) needs.fields.set(field, dakkioType(line.fields[field]!.type));
   }
   return [...byName.values()];
 }
@@ -51,11 +51,13 @@ function destinationOf(candidate: LineCandidate, found: MeasurementSource | unde
   if (!found) return 'data source not found';
   if ('refused' in found) return found.refused;
   const { schema } = found.source;
-  for (const [field, type] of Object.entries(candidate.types)) {
+  const { fields, measurement } = candidate.line;
+  for (const field in fields) {
     const declared = Object.hasOwn(schema, field) ? schema[field] : undefined;
-    if (!declared) return missingFieldReason(field, candidate.measurement, growth);
-    if (declared.type !== type) {
-      return `field type conflict: input field "${field}" on measurement "${candidate.measurement}" is type ${candidate.writtenAs[field]}, already exists as type ${declared.type}`;
+    if (!declared) return missingFieldReason(field, measurement, growth);
+    const written = fields[field]!.type;
+    if (declared.type !== dakkioType(written)) {
+      return `field type conflict: input field "${field}" on measurement "${measurement}" is type ${written}, already exists as type ${declared.type}`;
     }
   }
   const [issue] = checkValues(candidate.values, schema, []);
@@ -82,11 +84,12 @@ export async function writeLineProtocol(write: LineProtocolWrite, ports: LinePro
   const sources = candidates.length > 0 ? await ports.sourcesForMeasurements(write.bucket, needsOf(candidates), write.growth) : new Map();
   const inputs: PointInput[] = [];
   for (const candidate of candidates) {
-    const destination = destinationOf(candidate, sources.get(candidate.measurement), write.growth);
-    if (typeof destination === 'string') refused.push({ lineNumber: candidate.lineNumber, reason: destination });
+    const destination = destinationOf(candidate, sources.get(candidate.line.measurement), write.growth);
+    if (typeof destination === 'string') refused.push({ lineNumber: candidate.line.lineNumber, reason: destination });
     else {
-      const { values, metadata, timestamp = now } = candidate;
-      inputs.push({ dataSourceId: destination._id.toHexString(), timestamp, values, metadata });
+      // The tags object is the parser's own (null-prototype, so `__proto__` was an ordinary key): stored as it is.
+      const { values, line, timestamp = now } = candidate;
+      inputs.push({ dataSourceId: destination._id.toHexString(), timestamp, values, metadata: line.tags });
     }
   }
   if (inputs.length > 0) {

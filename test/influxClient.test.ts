@@ -4,8 +4,8 @@ import { HttpError, InfluxDB, Point, setLogger } from '@influxdata/influxdb-clie
 import { Types } from 'mongoose';
 import { DataPointModel } from '../src/modules/points/model';
 import { DataSourceModel } from '../src/modules/sources/model';
-import { callServer, freshDatabaseUri, startServerProcess, storedPointIdsThenDrop, type RunningServer } from './support/serverProcess';
-import { startTcpProxy, type TcpProxy } from './support/tcpProxy';
+import { callServer, startServerBehindProxy, storedPointIdsThenDrop, type RunningServer } from './support/serverProcess';
+import type { TcpProxy } from './support/tcpProxy';
 import { createTenant } from './support/tenants';
 import { useTestApp } from './support/testApp';
 
@@ -135,19 +135,11 @@ describe('POST /api/v2/write while the database is down', () => {
   let directUri: string;
 
   beforeAll(async () => {
-    directUri = freshDatabaseUri('influx_outage');
-    const direct = new URL(directUri);
-    const socketPath = /%2F/i.test(direct.hostname) ? decodeURIComponent(direct.hostname) : null;
-    proxy = await startTcpProxy(socketPath ?? Number(direct.port));
-    const viaProxy = new URL(directUri);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    server = await startServerProcess({
-      MONGODB_URI: viaProxy.toString(),
+    ({ server, proxy, directUri } = await startServerBehindProxy('influx_outage', {
       DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey,
       MONGODB_SERVER_SELECTION_TIMEOUT_MS: '1500',
       REQUEST_TIMEOUT_MS: '60000',
-    });
+    }));
   });
   afterAll(async () => {
     await server?.stop();

@@ -1,11 +1,5 @@
-import {
-  callServer as call,
-  freshDatabaseUri,
-  startServerProcess,
-  storedPointIdsThenDrop,
-  type RunningServer,
-} from './support/serverProcess';
-import { startTcpProxy, type TcpProxy } from './support/tcpProxy';
+import { callServer as call, startServerBehindProxy, storedPointIdsThenDrop, type RunningServer } from './support/serverProcess';
+import type { TcpProxy } from './support/tcpProxy';
 
 const adminKey = `dakkio_a_${'O'.repeat(40)}`;
 
@@ -14,21 +8,12 @@ describe('database outage between server and database', () => {
   let server: RunningServer;
   let directUri: string;
   beforeAll(async () => {
-    directUri = freshDatabaseUri('outage');
-    const direct = new URL(directUri);
-    // The embedded test database listens on a Unix socket, named percent-encoded in the URI's host.
-    const socketPath = /%2F/i.test(direct.hostname) ? decodeURIComponent(direct.hostname) : null;
-    proxy = await startTcpProxy(socketPath ?? Number(direct.port));
-    const viaProxy = new URL(directUri);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    server = await startServerProcess({
-      MONGODB_URI: viaProxy.toString(),
+    ({ server, proxy, directUri } = await startServerBehindProxy('outage', {
       DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey,
       MONGODB_SERVER_SELECTION_TIMEOUT_MS: '1500',
       // Above the 10 s this test allows: the request deadline must not be what answers a request here.
       REQUEST_TIMEOUT_MS: '60000',
-    });
+    }));
   });
   afterAll(async () => {
     await server?.stop();

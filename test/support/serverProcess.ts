@@ -1,6 +1,7 @@
 import mongoose, { Types } from 'mongoose';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { startTcpProxy, type TcpProxy } from './tcpProxy';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -129,4 +130,21 @@ export async function createFleet(server: RunningServer, adminKey: string): Prom
   const key = async (type: 'write' | 'read') =>
     (await callServer(server, 'POST', `/api/buckets/${bucketId}/keys`, adminKey, { name: type, type })).body.apiKey.key as string;
   return { bucketId, sourceId: source.body.dataSource._id as string, writeKey: await key('write'), readKey: await key('read') };
+}
+
+/** A server process on a fresh database, connected to it through a TCP proxy the test can cut (a database outage). */
+export async function startServerBehindProxy(
+  label: string,
+  env: Record<string, string>,
+): Promise<{ server: RunningServer; proxy: TcpProxy; directUri: string }> {
+  const directUri = freshDatabaseUri(label);
+  const direct = new URL(directUri);
+  // The embedded test database listens on a Unix socket, named percent-encoded in the URI's host.
+  const socketPath = /%2F/i.test(direct.hostname) ? decodeURIComponent(direct.hostname) : null;
+  const proxy = await startTcpProxy(socketPath ?? Number(direct.port));
+  const viaProxy = new URL(directUri);
+  viaProxy.hostname = '127.0.0.1';
+  viaProxy.port = String(proxy.port);
+  const server = await startServerProcess({ MONGODB_URI: viaProxy.toString(), ...env });
+  return { server, proxy, directUri };
 }

@@ -20,6 +20,23 @@ function keyMatch(keys: TagKeySelector | undefined): Document {
   return { 'tag.k': keys.negated ? { $not: regex } : regex };
 }
 
+/** The points a SHOW statement looks at: the measurements' points within retention that its WHERE clause keeps (tags only). */
+function tagStatementFilter(
+  context: StatementContext,
+  database: InfluxQLDatabase,
+  measurements: InfluxQLMeasurement[],
+  where: Condition | undefined,
+): Document {
+  const { range, rest } = splitTimeRange(where, context.nowNs);
+  return pointFilter({
+    bucketId: database._id,
+    measurementIds: measurements.map((measurement) => measurement._id),
+    range,
+    oldestVisible: context.oldestVisible(database),
+    condition: conditionFilter(rest, {}),
+  });
+}
+
 /**
  * The distinct (measurement, tag key[, value]) of the points, computed in MongoDB by
  * unwinding each point's metadata; the WHERE clause narrows the points first.
@@ -32,14 +49,7 @@ async function distinctTags(
   options: { keys?: TagKeySelector; withValues: boolean },
 ): Promise<Document[]> {
   if (measurements.length === 0) return [];
-  const { range, rest } = splitTimeRange(where, context.nowNs);
-  const filter = pointFilter({
-    bucketId: database._id,
-    measurementIds: measurements.map((measurement) => measurement._id),
-    range,
-    oldestVisible: context.oldestVisible(database),
-    condition: conditionFilter(rest, {}),
-  });
+  const filter = tagStatementFilter(context, database, measurements, where);
   const id = options.withValues ? { m: '$dataSourceId', k: '$tag.k', v: { $toString: '$tag.v' } } : { m: '$dataSourceId', k: '$tag.k' };
   return aggregatePoints(
     [
@@ -62,14 +72,7 @@ export async function measurementsWithPoints(
   where: Condition,
 ): Promise<InfluxQLMeasurement[]> {
   if (measurements.length === 0) return [];
-  const { range, rest } = splitTimeRange(where, context.nowNs);
-  const filter = pointFilter({
-    bucketId: database._id,
-    measurementIds: measurements.map((measurement) => measurement._id),
-    range,
-    oldestVisible: context.oldestVisible(database),
-    condition: conditionFilter(rest, {}),
-  });
+  const filter = tagStatementFilter(context, database, measurements, where);
   const found = await aggregatePoints([{ $match: filter }, { $group: { _id: '$dataSourceId' } }], context.ports.limits.maxTimeMS);
   const ids = new Set(found.map((group) => String(group._id)));
   return measurements.filter((measurement) => ids.has(measurement._id.toHexString()));

@@ -1,3 +1,4 @@
+import mongoose, { Types } from 'mongoose';
 import { pause } from './support/alertKit';
 import {
   callServer as call,
@@ -10,12 +11,14 @@ import {
 import { openStream, type StreamClient } from './support/streamClient';
 
 const adminKey = `dakkio_a_${'S'.repeat(40)}`;
+let databaseUri: string;
 let a: RunningServer;
 let b: RunningServer;
 const clients: StreamClient[] = [];
 
 beforeAll(async () => {
-  const env = { DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey, MONGODB_URI: freshDatabaseUri('stream_instances') };
+  databaseUri = freshDatabaseUri('stream_instances');
+  const env = { DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey, MONGODB_URI: databaseUri };
   [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
 });
 afterAll(async () => {
@@ -59,6 +62,37 @@ describe('GET /api/buckets/:bucketId/stream across server processes on one datab
     }
     expect(client.points().map((point) => point.values.temperature)).toEqual([1, 2, 3, 4, 5]);
     expect(Math.max(...delays)).toBeLessThan(1000);
+  });
+
+  it('copies to the live-event log only the points of buckets some instance streams', async () => {
+    const fleet = await createFleet(a);
+    const loggedPoints = async () => {
+      const connection = await mongoose.createConnection(databaseUri).asPromise();
+      try {
+        const events = await connection
+          .collection('liveevents')
+          .find({ bucketId: new Types.ObjectId(fleet.bucketId) })
+          .toArray();
+        return events.reduce((sum, event) => sum + (event.points as unknown[]).length, 0);
+      } finally {
+        await connection.close();
+      }
+    };
+    await post(b, fleet, 1);
+    await post(a, fleet, 2);
+    await pause(300);
+    expect(await loggedPoints()).toBe(0);
+    const client = await subscribe(a, fleet);
+    await post(b, fleet, 3);
+    await post(a, fleet, 4);
+    await client.waitForPoints(2, 2000);
+    await pause(300);
+    expect(await loggedPoints()).toBe(2);
+    // The declaration outlives the stream, so a reconnect with Last-Event-ID finds every point since.
+    client.close();
+    await post(b, fleet, 5);
+    await pause(300);
+    expect(await loggedPoints()).toBe(3);
   });
 
   it('replays on one instance what was committed on the other while the client was away', async () => {

@@ -14,4 +14,5 @@ export const collections = {
   idempotencyKeys: 'idempotencykeys',
   rateLimits: 'ratelimits',
   liveEvents: 'liveevents',
+  streamDemand: 'streamdemand',
 } as const;

@@ -32,6 +32,7 @@ export async function deleteBucketWithResources(bucket: BucketRecord) {
   await deleteIn(collections.webhookDeliveries, bucket._id);
   // Copies of its recent points, kept for live streams' replay.
   await deleteIn(collections.liveEvents, bucket._id);
+  await deleteIn(collections.streamDemand, bucket._id);
   const dataPoints = await deleteIn(collections.dataPoints, bucket._id);
   const dataSources = await deleteIn(collections.dataSources, bucket._id);
   await BucketModel.deleteOne({ _id: bucket._id });

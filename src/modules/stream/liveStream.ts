@@ -10,6 +10,7 @@ import { startPollingFeed, type RemoteFeed } from './pollingFeed';
 import { pruneLiveEvents } from './liveEventLog';
 import type { ReplayLimits } from './replay';
 import { createStreamSlots, type StreamSlots } from './streamSlots';
+import { createStreamDemand, type StreamDemand } from './streamDemand';
 
 /** How points committed on other instances reach this one's subscribers. */
 export type LiveFeedMode = 'change-stream' | 'polling';
@@ -30,6 +31,8 @@ export interface LiveStreamOptions {
 export interface LiveStream {
   hub: LiveHub;
   slots: StreamSlots;
+  /** Which buckets are streamed anywhere: only theirs are copied to the log. */
+  demand: StreamDemand;
   replayLimits: ReplayLimits;
   /** Runs `check` at every key check until the returned function is called. */
   everyKeyCheck: (check: () => void) => () => void;
@@ -54,6 +57,8 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
   const instanceId = randomUUID();
   const hub = createLiveHub(options.batchMs);
   const writer = createLiveEventWriter({ instanceId, windowMs: logWindowMs, logger: options.logger });
+  // Declarations outlive their last stream by twice the replay window, so a replay always finds the log complete.
+  const demand = createStreamDemand({ refreshMs: options.pollIntervalMs, lingerMs: 2 * options.replay.windowMs, logger: options.logger });
   let mode: LiveFeedMode | null = null;
   let feed: RemoteFeed | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
@@ -70,6 +75,7 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
 
   return {
     hub,
+    demand,
     slots: createStreamSlots({ perKey: options.maxPerKey, total: options.maxTotal }),
     replayLimits: options.replay,
     everyKeyCheck: (check) => {
@@ -91,8 +97,9 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
       unsubscribe = options.pointsCommitted.subscribe(({ bucketId, points }) => {
         const stamped = stamp(points);
         hub.dispatch(bucketId, stamped);
-        writer.add(bucketId, stamped);
+        if (demand.logs(bucketId)) writer.add(bucketId, stamped);
       });
+      demand.start();
       mode = (await changeStreamsAvailable()) ? 'change-stream' : 'polling';
       const feedOptions = { instanceId, logger: options.logger, onEvent: fromOtherInstance };
       feed =
@@ -109,6 +116,7 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
       await new Promise((resolve) => setImmediate(resolve));
       unsubscribe?.();
       clearInterval(pruneTimer);
+      demand.stop();
       await feed?.stop();
       await writer.stop();
     },

@@ -41,6 +41,13 @@ export interface StreamPorts {
  */
 export async function streamBucket(request: StreamRequest, sink: StreamSink, ports: StreamPorts): Promise<void> {
   const releaseSlot = ports.live.slots.take(request.keyId);
+  try {
+    // Before anything is sent: from the moment the stream opens, every instance copies the bucket's points to the log.
+    await ports.live.demand.declare(request.bucketId);
+  } catch (error) {
+    releaseSlot();
+    throw error;
+  }
   const catchUp = createCatchUp(sink, request.lastEventId !== undefined);
   const unsubscribe = ports.live.hub.subscribe({
     bucketId: request.bucketId,
@@ -53,6 +60,8 @@ export async function streamBucket(request: StreamRequest, sink: StreamSink, por
       (allowed) => allowed || sink.end(),
       () => undefined, // A database hiccup is not a revoked key; the next check decides.
     );
+    // Keeps the declaration alive while the stream is (a read of memory until it nears its end).
+    ports.live.demand.declare(request.bucketId).catch(() => undefined);
   });
   try {
     sink.open();

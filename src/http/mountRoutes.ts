@@ -79,7 +79,19 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
             logger: deps.logger.child({ requestId }),
             onOpen: hold,
           });
-    const context = { params, query, body, headers, key, bucket, requestId, holdDeadline: hold, openEventStream: eventStream, deps };
+    const context = {
+      params,
+      query,
+      body,
+      headers,
+      key,
+      bucket,
+      requestId,
+      ip: req.ip ?? null,
+      holdDeadline: hold,
+      openEventStream: eventStream,
+      deps,
+    };
     const result = await route.handler(context);
     if (res.headersSent) return;
     if (route.response.status === 204) res.status(204).end();

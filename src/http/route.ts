@@ -84,6 +84,8 @@ export interface RequestContext<A extends Access, P, Q, B, H = undefined> {
   key: A extends { kind: 'key' } ? VerifiedKey : null;
   bucket: A extends { bucket: { optional: true } } ? BucketRecord | null : A extends { bucket: BucketSource } ? BucketRecord : null;
   requestId: string;
+  /** The client's address (behind proxies as TRUST_PROXY allows), for the audit log. */
+  ip: string | null;
   /** From now on the request waits for its outcome, past the request deadline: a write was sent. */
   holdDeadline: () => void;
   /** Turns the response into a Server-Sent Events stream (routes whose response mediaType says so). */

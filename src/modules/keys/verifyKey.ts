@@ -1,7 +1,7 @@
 import bcrypt from 'bcrypt';
 import type { BucketRecord } from '../buckets/model';
 import { createKeyLookup } from './keyLookup';
-import { lookupHashOf, parseKeyType } from './keyFormat';
+import { keyPrefixOf, lookupHashOf, parseKeyType } from './keyFormat';
 import { defaultScopes, type KeyType, type Scope } from './scopes';
 
 export interface VerifiedKey {
@@ -9,6 +9,8 @@ export interface VerifiedKey {
   organizationId: string;
   bucketId: string | null;
   type: KeyType;
+  /** All a listing or the audit log ever shows of the key (api.md §1). */
+  keyPrefix: string;
   scopes: readonly Scope[];
   /**
    * A bucket key's bucket as read with the key (null if it is gone, or for admin keys).
@@ -83,6 +85,7 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
         organizationId: record.organizationId.toHexString(),
         bucketId: record.bucketId ? record.bucketId.toHexString() : null,
         type,
+        keyPrefix: keyPrefixOf(presented),
         scopes: record.scopes && record.scopes.length > 0 ? (record.scopes as Scope[]) : defaultScopes[type],
         bucket: record.bucket,
       },

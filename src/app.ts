@@ -10,6 +10,7 @@ import { mountRoutes } from './http/mountRoutes';
 import { createRateLimiter } from './http/rateLimit';
 import { requestContext } from './http/requestContext';
 import { requestDeadline } from './http/requestDeadline';
+import { requestMetrics } from './http/requestMetrics';
 import type { AppDeps } from './http/route';
 import { routeTable } from './http/routeTable';
 import { MongoRateLimitStore } from './modules/rateLimits/mongoRateLimitStore';
@@ -27,6 +28,7 @@ export function buildApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.set('trust proxy', config.TRUST_PROXY);
   app.set('query parser', 'simple');
 
+  app.use(requestMetrics(deps.metrics));
   app.use(requestContext(deps.logger));
   app.use(requestDeadline(config.REQUEST_TIMEOUT_MS));
   app.use(securityHeaders(config.TLS_TERMINATED));

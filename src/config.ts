@@ -92,6 +92,12 @@ export const configSchema = z.object({
   STREAM_MAX_BUFFERED_BYTES: count(1024, 256 * 1024),
   /** How far back Last-Event-ID can replay; also how long the live-event log keeps points. */
   STREAM_REPLAY_WINDOW_MS: count(1000, 600_000),
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset, it is public. */
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (openssl rand -hex 32)')
+    .regex(/^\S+$/, 'must not contain spaces')
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -17,6 +17,10 @@ import { createSecretBox } from './modules/webhooks/secretBox';
 import { createWebhookSender } from './modules/webhooks/sendWebhook';
 import { createKeyStatusCheck } from './modules/keys/keyStatus';
 import { createLiveStream } from './modules/stream/liveStream';
+import { createMetrics } from './modules/metrics/metrics';
+import { countCommittedPoints } from './modules/metrics/countCommittedPoints';
+import { registerStateGauges } from './modules/metrics/stateGauges';
+import { countDeliveryBacklog } from './modules/webhooks/deliveryBacklog';
 
 export interface DepsOverrides {
   compare?: KeyVerifierOptions['compare'];
@@ -25,12 +29,15 @@ export interface DepsOverrides {
 }
 
 export function createDeps(config: Config, logger: Logger, overrides: DepsOverrides = {}): AppDeps & { drainWrites: () => Promise<void> } {
+  const metrics = createMetrics();
   const committer = createGroupCommitter({
     windowMs: config.GROUP_COMMIT_WINDOW_MS,
     maxPoints: config.GROUP_COMMIT_MAX_POINTS,
     maxBytes: config.GROUP_COMMIT_MAX_BYTES,
+    onFlush: metrics.groupCommitted,
   });
   const pointsCommitted = createPointsCommittedBus(logger);
+  countCommittedPoints(pointsCommitted, metrics);
   const alerting = createAlerting({
     logger,
     pointsCommitted,
@@ -42,6 +49,8 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     concurrency: config.WEBHOOK_CONCURRENCY,
     sweepIntervalMs: config.ALERT_SWEEP_INTERVAL_MS,
     ruleCacheMs: config.ALERT_RULE_CACHE_MS,
+    onTransition: metrics.alertTransition,
+    onDeliveryAttempt: metrics.webhookAttempt,
   });
   const liveStream = createLiveStream({
     logger,
@@ -52,6 +61,11 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     batchMs: config.STREAM_BATCH_MS,
     keyCheckMs: config.STREAM_KEY_CHECK_MS,
     replay: { maxPoints: 1000, windowMs: config.STREAM_REPLAY_WINDOW_MS },
+  });
+  registerStateGauges(metrics.register, {
+    pingDatabase,
+    openStreams: liveStream.slots.open,
+    deliveryBacklog: () => countDeliveryBacklog(config.QUERY_MAX_TIME_MS),
   });
   return {
     config,
@@ -73,6 +87,7 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     alerting,
     liveStream,
     keyIsActive: createKeyStatusCheck(config.QUERY_MAX_TIME_MS),
+    metrics,
     drainWrites: committer.drain,
   };
 }

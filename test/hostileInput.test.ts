@@ -222,7 +222,7 @@ function problemsWith(res: Response, expected: Expectation, route: Route): strin
       else if (route.response.mediaType === 'text/event-stream') {
         if (res.headers['content-type'] !== 'text/event-stream; charset=utf-8') problems.push('success is not an event stream');
       } else {
-        const parsed = route.response.schema.safeParse(res.body);
+        const parsed = route.response.schema.safeParse(route.response.mediaType === 'text/plain' ? res.text : res.body);
         if (!parsed.success) problems.push(`success body does not match the route's response schema: ${parsed.error.message}`);
       }
       break;

@@ -66,6 +66,8 @@ export function createErrorHandler(logger: Logger, bodyLimitBytes: number): Erro
     }
     const domainError = toDomainError(error, bodyLimitBytes);
     const mapped = httpErrorByCode[domainError.code];
+    // For the metrics, which count database errors and tell the 429s' limits apart.
+    res.locals.errorCode = domainError.code;
     const requestId = res.locals.requestId as string | undefined;
     if (mapped.status >= 500) {
       logger.error(

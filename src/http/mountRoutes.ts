@@ -34,10 +34,13 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
   const bucketBeforeBody = access.kind === 'key' && access.bucket?.from !== 'body' ? access.bucket : undefined;
   const bucketInBody = access.kind === 'key' && access.bucket?.from === 'body' ? access.bucket : undefined;
   const streams = route.response.mediaType === 'text/event-stream';
+  const text = route.response.mediaType === 'text/plain' ? (route.response.contentType ?? 'text/plain') : undefined;
   const passwordParameter = dialect === 'influx-v1' ? 'p' : undefined;
   return async (req: Request, res: Response): Promise<void> => {
     let key: VerifiedKey | null = null;
     let bucket: BucketRecord | null = null;
+    // The metrics label requests with the template, never the URL: ids would make a series each.
+    res.locals.routeTemplate = route.path;
     if (dialect !== 'dakkio') {
       res.locals.dialect = dialect;
       res.set(influxVersionHeaders);
@@ -95,6 +98,7 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
     const result = await route.handler(context);
     if (res.headersSent) return;
     if (route.response.status === 204) res.status(204).end();
+    else if (text) res.status(route.response.status).type(text).send(result);
     else res.status(route.response.status).json(result);
   };
 }

@@ -58,7 +58,8 @@ const bodyMediaTypeOf = { json: 'application/json', text: 'text/plain', form: 'a
 function successOf(route: Route) {
   const { description, mediaType, schema } = route.response;
   if (route.response.status === 204) return { description };
-  if (mediaType === 'text/event-stream') return { description, content: { 'text/event-stream': { schema: { type: 'string' } } } };
+  if (mediaType === 'text/event-stream' || mediaType === 'text/plain')
+    return { description, content: { [route.response.contentType ?? mediaType]: { schema: { type: 'string' } } } };
   return { description, content: { 'application/json': { schema: toJsonSchema(schema) } } };
 }
 

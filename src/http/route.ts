@@ -15,6 +15,7 @@ import type { Alerting } from '../modules/alerts/alerting';
 import type { KeyStatusCheck } from '../modules/keys/keyStatus';
 import type { LiveStream } from '../modules/stream/liveStream';
 import type { StreamSink } from '../modules/stream/streamBucket';
+import type { Metrics } from '../modules/metrics/metrics';
 
 export interface AppDeps {
   config: Config;
@@ -38,6 +39,8 @@ export interface AppDeps {
   sourcesForMeasurements: SourcesForMeasurements;
   /** A bucket of the organization by its name, for the InfluxDB routes' `db` / `bucket` parameter. */
   findBucketByName: (organizationId: string, name: string) => Promise<BucketRecord | null>;
+  /** This instance's Prometheus registry and the counters the routes and consumers record into. */
+  metrics: Metrics;
 }
 
 /**
@@ -67,8 +70,11 @@ export type Access =
     };
 
 type AnySchema = z.ZodType;
-/** JSON unless said otherwise; a stream's handler writes the events itself and returns nothing. */
-export type ResponseMediaType = 'application/json' | 'text/event-stream';
+/**
+ * JSON unless said otherwise; a stream's handler writes the events itself and returns nothing;
+ * a `text/plain` handler returns the body as a string (sent with the response's contentType).
+ */
+export type ResponseMediaType = 'application/json' | 'text/event-stream' | 'text/plain';
 /** JSON unless said otherwise; `text` bodies (line protocol) arrive as one string, inflated if gzipped. */
 export type BodyFormat = 'json' | 'text' | 'form';
 /** 204 answers carry no body: the handler returns nothing. */
@@ -112,7 +118,7 @@ export interface RouteSpec<
   /** Health checks for balancers and orchestrators are never rate-limited (api.md §8). */
   rateLimited?: false;
   request?: { params?: P; query?: Q; body?: B; headers?: H; bodyFormat?: BodyFormat };
-  response: { status: SuccessStatus; schema: R; description: string; mediaType?: ResponseMediaType };
+  response: { status: SuccessStatus; schema: R; description: string; mediaType?: ResponseMediaType; contentType?: string };
   handler: (ctx: RequestContext<A, Output<P>, Output<Q>, Output<B>, Output<H>>) => Promise<z.input<R>>;
 }
 
@@ -126,7 +132,14 @@ export interface Route {
   dialect?: Dialect;
   rateLimited?: false;
   request: { params?: AnySchema; query?: AnySchema; body?: AnySchema; headers?: AnySchema; bodyFormat?: BodyFormat };
-  response: { status: SuccessStatus; schema: AnySchema; description: string; mediaType?: ResponseMediaType };
+  response: {
+    status: SuccessStatus;
+    schema: AnySchema;
+    description: string;
+    mediaType?: ResponseMediaType;
+    /** The Content-Type of a text/plain answer when it says more (a format version); charset utf-8 is added. */
+    contentType?: string;
+  };
   handler: (ctx: ErasedContext) => Promise<unknown>;
 }
 

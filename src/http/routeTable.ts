@@ -2,6 +2,7 @@ import { alertRoutes } from '../modules/alerts/routes';
 import { deliveryRoutes } from '../modules/alerts/deliveryRoutes';
 import { bucketRoutes } from '../modules/buckets/routes';
 import { keyRoutes } from '../modules/keys/routes';
+import { metricsRoutes } from '../modules/metrics/routes';
 import { ingestRoutes } from '../modules/ingest/routes';
 import { lineProtocolRoutes } from '../modules/lineProtocol/routes';
 import { influxqlRoutes } from '../modules/influxql/routes';
@@ -31,5 +32,6 @@ export const routeTable: readonly Route[] = [
   ...bucketRoutes,
   ...keyRoutes,
   ...serviceRoutes,
+  ...metricsRoutes,
   openApiRoute(() => routeTable),
 ];

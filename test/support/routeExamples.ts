@@ -174,6 +174,7 @@ export const routeExamples: Record<string, RouteExample> = {
     textBody: (f) => `access_matrix,site=north temperature=21.5,label="north" ${Math.floor(Date.parse(f.timestamp) / 1000)}\n`,
   },
   'get /api/openapi.json': {},
+  'get /metrics': {},
   'get /api/buckets': {},
   'post /api/buckets': {
     body: () => ({ name: uniqueName('bucket'), description: 'greenhouse sensors', retentionDays: 30 }),
@@ -372,6 +373,7 @@ export const routeExamples: Record<string, RouteExample> = {
     freeText: ['name'],
     randomBody: () => bodyFrom(keyFields),
   },
+  'get /api/audit-logs': { query: (f) => ({ limit: '10', offset: '0', action: 'bucket.create', since: f.startTime }) },
   'delete /api/keys/:keyId': {
     prepare: async (w) => {
       const res = await w.app.http.post('/api/keys').set('X-API-Key', w.tenant.adminKey).send({ name: 'to delete' }).expect(201);

@@ -5,6 +5,7 @@ import { activeRule } from './ruleStore';
 import { commitEvaluation, type EvaluatedRule } from './commitEvaluation';
 import { evaluatePoints, type Evaluation } from './evaluateRule';
 import { newerPointStoredBefore } from './newestPoint';
+import type { RuleState } from './model';
 import type { RuleCache } from './ruleCache';
 
 export interface EvaluatorOptions {
@@ -14,6 +15,8 @@ export interface EvaluatorOptions {
   onNotificationsOwed: () => void;
   /** Events waiting per data source before new ones are dropped (the database is not keeping up). */
   maxQueuedPerSource?: number;
+  /** Told of each state change this instance wrote (the metrics count them). */
+  onTransition?: (from: RuleState, to: RuleState) => void;
 }
 
 const attemptsOnConflict = 3;
@@ -26,7 +29,7 @@ const earliestStored = (points: readonly DataPointRecord[]) => new Date(Math.min
  * instance evaluates a source's points in the order they were committed, and a transition is
  * written before the next points of that source are looked at.
  */
-export function createAlertEvaluator({ cache, logger, onNotificationsOwed, maxQueuedPerSource = 10_000 }: EvaluatorOptions) {
+export function createAlertEvaluator({ cache, logger, onNotificationsOwed, maxQueuedPerSource = 10_000, onTransition }: EvaluatorOptions) {
   const queues = new Map<string, { tail: Promise<void>; waiting: number }>();
 
   /** Writes a transition, recomputing it from the stored rule when another writer came first. */
@@ -47,6 +50,7 @@ export function createAlertEvaluator({ cache, logger, onNotificationsOwed, maxQu
       const written = await commitEvaluation(current, evaluation, now);
       if (written) {
         cache.remember(written._id, written.dataSourceId.toHexString(), { ...written, lastPointAt: evaluation.next.lastPointAt });
+        if (evaluation.next.state !== current.state) onTransition?.(current.state, evaluation.next.state);
         if (evaluation.events.length > 0) onNotificationsOwed();
         return;
       }

@@ -2,6 +2,7 @@ import { holdLease, releaseLease } from '../../db/lease';
 import type { Logger } from '../../logger';
 import { commitEvaluation } from './commitEvaluation';
 import { newestPointFor } from './newestPoint';
+import type { RuleState } from './model';
 import type { RuleCache } from './ruleCache';
 import { rulesForSweep } from './ruleStore';
 import { sweepRule } from './sweepRule';
@@ -12,6 +13,8 @@ export interface SweeperOptions {
   cache: RuleCache;
   logger: Logger;
   onNotificationsOwed: () => void;
+  /** Told of each state change this sweeper wrote (the metrics count them). */
+  onTransition?: (from: RuleState, to: RuleState) => void;
 }
 
 const leaseName = 'alert-sweeper';
@@ -26,7 +29,7 @@ const leaseName = 'alert-sweeper';
  * transitions are decided once. If two ever sweep at once (a lease lapsing mid-sweep), the
  * conditional write of commitEvaluation still lets only one of them make a transition.
  */
-export function createAlertSweeper({ instanceId, intervalMs, cache, logger, onNotificationsOwed }: SweeperOptions) {
+export function createAlertSweeper({ instanceId, intervalMs, cache, logger, onNotificationsOwed, onTransition }: SweeperOptions) {
   let timer: NodeJS.Timeout | null = null;
   let sweeping: Promise<void> | null = null;
 
@@ -41,6 +44,7 @@ export function createAlertSweeper({ instanceId, intervalMs, cache, logger, onNo
       const written = await commitEvaluation(rule, evaluation, now);
       if (!written) continue; // a point's evaluation moved it first; the next sweep looks again
       cache.remember(rule._id, rule.dataSourceId.toHexString(), written);
+      if (evaluation.next.state !== rule.state) onTransition?.(rule.state, evaluation.next.state);
       if (evaluation.events.length > 0) owed = true;
     }
     if (owed) onNotificationsOwed();

@@ -5,9 +5,11 @@ import { enqueueDelivery } from '../webhooks/deliveries.service';
 import { createDeliveryWorker } from '../webhooks/deliveryWorker';
 import { withJitter } from '../webhooks/retrySchedule';
 import type { SecretBox } from '../webhooks/secretBox';
+import type { DeliveryResult } from '../webhooks/attemptDelivery';
 import type { WebhookSender } from '../webhooks/sendWebhook';
 import { createAlertEvaluator } from './alertEvaluator';
 import { createAlertSweeper } from './alertSweeper';
+import type { RuleState } from './model';
 import { createRuleCache } from './ruleCache';
 import { collectOwedNotifications, disableWebhook, webhookTargetOf } from './webhookTarget';
 
@@ -23,6 +25,9 @@ export interface AlertingOptions {
   concurrency: number;
   sweepIntervalMs: number;
   ruleCacheMs: number;
+  /** Told of each rule state change and each webhook attempt of this instance (the metrics count them). */
+  onTransition?: (from: RuleState, to: RuleState) => void;
+  onDeliveryAttempt?: (result: DeliveryResult) => void;
 }
 
 export interface Alerting {
@@ -63,10 +68,19 @@ export function createAlerting(options: AlertingOptions): Alerting {
     timeoutMs: options.timeoutMs,
     pollIntervalMs: options.pollIntervalMs,
     concurrency: options.concurrency,
+    onAttempt: options.onDeliveryAttempt,
     collectOwed: () => collectOwedNotifications((delivery) => enqueueDelivery(delivery, firstAttemptDelayMs())),
   });
-  const evaluator = createAlertEvaluator({ cache, logger, onNotificationsOwed: worker.nudge });
-  const sweeper = createAlertSweeper({ instanceId, intervalMs: options.sweepIntervalMs, cache, logger, onNotificationsOwed: worker.nudge });
+  const { onTransition } = options;
+  const evaluator = createAlertEvaluator({ cache, logger, onNotificationsOwed: worker.nudge, onTransition });
+  const sweeper = createAlertSweeper({
+    instanceId,
+    intervalMs: options.sweepIntervalMs,
+    cache,
+    logger,
+    onNotificationsOwed: worker.nudge,
+    onTransition,
+  });
   let unsubscribe: (() => void) | null = null;
 
   return {

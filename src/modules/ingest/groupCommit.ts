@@ -11,6 +11,8 @@ export interface GroupCommitOptions {
   maxBytes: number;
   /** Seam for the tests and the benchmark; defaults to the one insertMany path. */
   insertMany?: (points: DataPointRecord[]) => Promise<unknown>;
+  /** Told the size of each group as it is written (the metrics' batch-size histogram). */
+  onFlush?: (points: number) => void;
 }
 
 export interface GroupCommitter {
@@ -68,6 +70,7 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
     timer = undefined;
     if (group.length === 0) return;
     const batch = group;
+    options.onFlush?.(groupPoints);
     group = [];
     groupPoints = 0;
     groupBytes = 0;

@@ -39,7 +39,11 @@ async function writeLines(request: WriteRequest, api: 'v1' | 'v2'): Promise<unde
     },
     deps,
   );
-  if (outcome.rejected.length > 0) throw linesRejected(outcome, api);
+  if (outcome.rejected.length > 0) {
+    // Each refused line is a refused point; the stored ones are counted when they are committed.
+    deps.metrics.pointsIngested('line-protocol', 'refused', outcome.rejected.length);
+    throw linesRejected(outcome, api);
+  }
   return undefined;
 }
 

@@ -20,7 +20,12 @@ export interface AttemptContext {
   disableWebhook: (alertRuleId: Types.ObjectId) => Promise<void>;
   schedule: readonly number[];
   timeoutMs: number;
+  /** Told how each attempt ended (the metrics count them); never delays the attempt's record. */
+  onAttempt?: (result: DeliveryResult) => void;
 }
+
+/** How an attempt ended: `retry` failed with another attempt scheduled; `rule_gone` found its rule deleted. */
+export type DeliveryResult = 'succeeded' | 'retry' | 'failed' | 'exhausted' | 'rule_gone';
 
 const userAgent = `dakkio-webhooks/${serverVersion}`;
 const isSuccess = (code: number | null) => code !== null && code >= 200 && code < 300;
@@ -83,6 +88,7 @@ export async function attemptDelivery(delivery: WebhookDeliveryRecord, ctx: Atte
   if (outcome === ruleGone) {
     // Recorded after its rule was deleted (a race with the delete): the rule's log is gone with it.
     await WebhookDeliveryModel.collection.deleteOne({ _id: delivery._id, lockedBy: ctx.instanceId });
+    ctx.onAttempt?.('rule_gone');
     return;
   }
   const { status, nextAttemptAt } = outcomeStatus(outcome, delivery, ctx.schedule);
@@ -102,5 +108,6 @@ export async function attemptDelivery(delivery: WebhookDeliveryRecord, ctx: Atte
       },
     },
   );
+  ctx.onAttempt?.(status === 'pending' ? 'retry' : (status as Exclude<DeliveryStatus, 'pending' | 'delivering'>));
   if (outcome.statusCode === 410) await ctx.disableWebhook(delivery.alertRuleId);
 }

@@ -52,6 +52,7 @@ export const configSchema = z.object({
   GROUP_COMMIT_MAX_BYTES: count(1024, 4 * 1024 * 1024),
   RETENTION_INTERVAL_MS: count(1000, 3_600_000),
   RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5000),
+  AUDIT_RETENTION_DAYS: count(1, 365),
   REQUEST_TIMEOUT_MS: count(100, 30_000),
   SHUTDOWN_TIMEOUT_MS: count(100, 10_000),
   TRUST_PROXY: trustProxySetting.default(false),

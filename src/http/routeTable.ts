@@ -1,4 +1,5 @@
 import { alertRoutes } from '../modules/alerts/routes';
+import { auditRoutes } from '../modules/audit/routes';
 import { deliveryRoutes } from '../modules/alerts/deliveryRoutes';
 import { bucketRoutes } from '../modules/buckets/routes';
 import { keyRoutes } from '../modules/keys/routes';
@@ -31,6 +32,7 @@ export const routeTable: readonly Route[] = [
   ...deliveryRoutes,
   ...bucketRoutes,
   ...keyRoutes,
+  ...auditRoutes,
   ...serviceRoutes,
   ...metricsRoutes,
   openApiRoute(() => routeTable),

@@ -15,4 +15,5 @@ export const collections = {
   rateLimits: 'ratelimits',
   liveEvents: 'liveevents',
   streamDemand: 'streamdemand',
+  auditLogs: 'auditlogs',
 } as const;

@@ -130,8 +130,11 @@ export async function deleteAlertRule(bucket: BucketRecord, alertId: string) {
   return rule;
 }
 
-/** Conditional on the secrets read, so two rotations at once cannot lose the secret one of them returned. */
-export async function rotateWebhookSecret(bucket: BucketRecord, alertId: string, graceSeconds: number, box: SecretBox): Promise<string> {
+/**
+ * Conditional on the secrets read, so two rotations at once cannot lose the secret one of them
+ * returned. Answers the rule (without its secrets) and the new secret's plaintext.
+ */
+export async function rotateWebhookSecret(bucket: BucketRecord, alertId: string, graceSeconds: number, box: SecretBox) {
   const rule = await findAlertRule(bucket, alertId);
   for (;;) {
     const current = await AlertRuleModel.findById(rule._id, { webhookSecrets: 1 }).lean<Pick<AlertRuleRecord, 'webhookSecrets'>>();
@@ -140,6 +143,6 @@ export async function rotateWebhookSecret(bucket: BucketRecord, alertId: string,
     const webhookSecrets = rotatedSecrets(current.webhookSecrets, secret.sealed, graceSeconds, new Date());
     const newest = current.webhookSecrets[0]?.sealed ?? null;
     const written = await AlertRuleModel.updateOne({ _id: rule._id, 'webhookSecrets.0.sealed': newest }, { $set: { webhookSecrets } });
-    if (written.matchedCount === 1) return secret.plaintext;
+    if (written.matchedCount === 1) return { rule, webhookSecret: secret.plaintext };
   }
 }

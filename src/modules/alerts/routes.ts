@@ -1,4 +1,5 @@
 import { defineRoute, type AppDeps } from '../../http/route';
+import { recordChange } from '../audit/recordChange';
 import {
   createAlertRule,
   deleteAlertRule,
@@ -44,9 +45,11 @@ export const alertRoutes = [
     access: alertsWriteAccess('create alert rules', { from: 'body', field: 'bucketId' }),
     request: { body: createAlertBody },
     response: { status: 201, schema: createAlertOut, description: 'The new rule and its webhook signing secret' },
-    handler: async ({ bucket, body, deps }) => {
+    handler: async (request) => {
+      const { bucket, body, deps } = request;
       const { rule, webhookSecret } = await createAlertRule(bucket, body, settingsOf(deps));
       deps.alerting.rulesChanged(rule.dataSourceId.toHexString());
+      await recordChange(request, 'alert.create', rule);
       return { message: 'Alert rule created successfully', alertRule: toAlertRuleResponse(rule), webhookSecret };
     },
   }),
@@ -78,9 +81,11 @@ export const alertRoutes = [
     access: alertsWriteAccess('update alert rules'),
     request: { params: alertParams, body: updateAlertBody },
     response: { status: 200, schema: alertMessageOut, description: 'The updated rule' },
-    handler: async ({ bucket, params, body, deps }) => {
+    handler: async (request) => {
+      const { bucket, params, body, deps } = request;
       const rule = await updateAlertRule(bucket, params.alertId, body, settingsOf(deps));
       deps.alerting.rulesChanged(rule.dataSourceId.toHexString());
+      await recordChange(request, 'alert.update', rule);
       return { message: 'Alert rule updated successfully', alertRule: toAlertRuleResponse(rule) };
     },
   }),
@@ -92,9 +97,11 @@ export const alertRoutes = [
     access: alertsWriteAccess('delete alert rules'),
     request: { params: alertParams },
     response: { status: 200, schema: deleteAlertOut, description: 'What was deleted' },
-    handler: async ({ bucket, params, deps }) => {
+    handler: async (request) => {
+      const { bucket, params, deps } = request;
       const rule = await deleteAlertRule(bucket, params.alertId);
       deps.alerting.rulesChanged(rule.dataSourceId.toHexString());
+      await recordChange(request, 'alert.delete', rule);
       return { message: 'Alert rule deleted successfully', deletedAlertRule: { _id: rule._id.toHexString(), name: rule.name } };
     },
   }),
@@ -106,10 +113,12 @@ export const alertRoutes = [
     access: alertsWriteAccess('rotate webhook secrets'),
     request: { params: alertParams, body: rotateSecretBody },
     response: { status: 201, schema: secretOut, description: 'The new secret, shown once' },
-    handler: async ({ bucket, params, body, deps }) => ({
-      message: 'Webhook secret rotated successfully',
-      webhookSecret: await rotateWebhookSecret(bucket, params.alertId, body.gracePeriodSeconds, deps.alerting.secretBox),
-    }),
+    handler: async (request) => {
+      const { bucket, params, body, deps } = request;
+      const { rule, webhookSecret } = await rotateWebhookSecret(bucket, params.alertId, body.gracePeriodSeconds, deps.alerting.secretBox);
+      await recordChange(request, 'alert.rotate_secret', rule);
+      return { message: 'Webhook secret rotated successfully', webhookSecret };
+    },
   }),
   defineRoute({
     method: 'post',

@@ -1,4 +1,5 @@
 import { defineRoute } from '../../http/route';
+import { recordChange } from '../audit/recordChange';
 import { paginationQuery } from '../../shared/schemas';
 import { bucketStats, deleteBucketWithResources } from './bucketResources';
 import { createBucket, listBuckets, updateBucket } from './buckets.service';
@@ -37,10 +38,11 @@ export const bucketRoutes = [
     access: { kind: 'key', scope: 'buckets:write', deniedMessage: 'Only Admin keys can create buckets' },
     request: { body: createBucketBody },
     response: { status: 201, schema: bucketMessageOut, description: 'The new bucket' },
-    handler: async ({ key, body }) => ({
-      message: 'Bucket created successfully',
-      bucket: toBucketResponse(await createBucket(key.organizationId, body)),
-    }),
+    handler: async (request) => {
+      const bucket = await createBucket(request.key.organizationId, request.body);
+      await recordChange(request, 'bucket.create', bucket);
+      return { message: 'Bucket created successfully', bucket: toBucketResponse(bucket) };
+    },
   }),
   defineRoute({
     method: 'get',
@@ -62,10 +64,11 @@ export const bucketRoutes = [
     access: { kind: 'key', scope: 'buckets:write', deniedMessage: 'Only Admin keys can update buckets', bucket: inPath },
     request: { params: bucketParams, body: updateBucketBody },
     response: { status: 200, schema: bucketMessageOut, description: 'The updated bucket' },
-    handler: async ({ bucket, body }) => ({
-      message: 'Bucket updated successfully',
-      bucket: toBucketResponse(await updateBucket(bucket, body)),
-    }),
+    handler: async (request) => {
+      const bucket = await updateBucket(request.bucket, request.body);
+      await recordChange(request, 'bucket.update', bucket);
+      return { message: 'Bucket updated successfully', bucket: toBucketResponse(bucket) };
+    },
   }),
   defineRoute({
     method: 'delete',
@@ -75,10 +78,16 @@ export const bucketRoutes = [
     access: { kind: 'key', scope: 'buckets:delete', deniedMessage: 'Only Admin keys can delete buckets', bucket: inPath },
     request: { params: bucketParams },
     response: { status: 200, schema: deleteBucketOut, description: 'What was deleted' },
-    handler: async ({ bucket }) => ({
-      message: 'Bucket deleted successfully',
-      deletedBucket: { _id: bucket._id.toHexString(), name: bucket.name },
-      deletedResources: await deleteBucketWithResources(bucket),
-    }),
+    handler: async (request) => {
+      const { bucket } = request;
+      const deletedResources = await deleteBucketWithResources(bucket);
+      // The bucket's records stay: they are the organization's history.
+      await recordChange(request, 'bucket.delete', bucket);
+      return {
+        message: 'Bucket deleted successfully',
+        deletedBucket: { _id: bucket._id.toHexString(), name: bucket.name },
+        deletedResources,
+      };
+    },
   }),
 ];

@@ -1,4 +1,5 @@
 import { defineRoute } from '../../http/route';
+import { recordChange } from '../audit/recordChange';
 import { bucketParams } from '../buckets/schemas';
 import { createAdminKey, deleteAdminKey, listAdminKeys } from './adminKeys.service';
 import { createBucketKey, deleteBucketKey, listBucketKeys, rotateBucketKey } from './bucketKeys.service';
@@ -46,12 +47,15 @@ export const keyRoutes = [
     access: { kind: 'key', scope: 'keys:write', deniedMessage: 'Only Admin keys can create API keys', bucket: inPath },
     request: { params: bucketParams, body: createBucketKeyBody },
     response: { status: 201, schema: createdKeyResponse, description: 'The new key, in plaintext this once' },
-    handler: async ({ bucket, body, deps }) => ({
-      message: created,
-      apiKey: toCreatedKey(
-        await createBucketKey(bucket, body, { bcryptRounds: deps.config.BCRYPT_ROUNDS, maxKeysPerBucket: deps.config.MAX_KEYS_PER_BUCKET }),
-      ),
-    }),
+    handler: async (request) => {
+      const { config } = request.deps;
+      const issued = await createBucketKey(request.bucket, request.body, {
+        bcryptRounds: config.BCRYPT_ROUNDS,
+        maxKeysPerBucket: config.MAX_KEYS_PER_BUCKET,
+      });
+      await recordChange(request, 'key.create', issued.record);
+      return { message: created, apiKey: toCreatedKey(issued) };
+    },
   }),
   defineRoute({
     method: 'delete',
@@ -61,7 +65,11 @@ export const keyRoutes = [
     access: { kind: 'key', scope: 'keys:write', deniedMessage: 'Only Admin keys can delete API keys', bucket: inPath },
     request: { params: bucketKeyParams },
     response: { status: 200, schema: deletedKeyResponse, description: 'The deleted key' },
-    handler: async ({ bucket, params }) => deleted(await deleteBucketKey(bucket, params.keyId)),
+    handler: async (request) => {
+      const record = await deleteBucketKey(request.bucket, request.params.keyId);
+      await recordChange(request, 'key.delete', record);
+      return deleted(record);
+    },
   }),
   defineRoute({
     method: 'post',
@@ -71,8 +79,11 @@ export const keyRoutes = [
     access: { kind: 'key', scope: 'keys:write', deniedMessage: 'Only Admin keys can rotate API keys', bucket: inPath },
     request: { params: bucketKeyParams, body: rotateKeyBody },
     response: { status: 201, schema: rotatedKeyResponse, description: 'The successor key, in plaintext this once' },
-    handler: async ({ bucket, params, body, deps }) => {
+    handler: async (request) => {
+      const { bucket, params, body, deps } = request;
       const { successor, previous } = await rotateBucketKey(bucket, params.keyId, body.gracePeriodSeconds, deps.config.BCRYPT_ROUNDS);
+      // The target is the key the request rotated; its successor has the same name, and its id is in the response.
+      await recordChange(request, 'key.rotate', { _id: previous._id, name: successor.record.name });
       return {
         message: 'API key rotated successfully',
         apiKey: toCreatedKey(successor),
@@ -106,15 +117,15 @@ export const keyRoutes = [
     access: { kind: 'key', scope: 'keys:write', deniedMessage: 'Only Admin keys can create API keys' },
     request: { body: createAdminKeyBody },
     response: { status: 201, schema: createdKeyResponse, description: 'The new admin key, in plaintext this once' },
-    handler: async ({ key, body, deps }) => ({
-      message: created,
-      apiKey: toCreatedKey(
-        await createAdminKey(key.organizationId, body, {
-          bcryptRounds: deps.config.BCRYPT_ROUNDS,
-          maxAdminKeys: deps.config.MAX_ADMIN_KEYS_PER_ORG,
-        }),
-      ),
-    }),
+    handler: async (request) => {
+      const { config } = request.deps;
+      const issued = await createAdminKey(request.key.organizationId, request.body, {
+        bcryptRounds: config.BCRYPT_ROUNDS,
+        maxAdminKeys: config.MAX_ADMIN_KEYS_PER_ORG,
+      });
+      await recordChange(request, 'key.create', issued.record);
+      return { message: created, apiKey: toCreatedKey(issued) };
+    },
   }),
   defineRoute({
     method: 'delete',
@@ -124,6 +135,10 @@ export const keyRoutes = [
     access: { kind: 'key', scope: 'keys:write', deniedMessage: 'Only Admin keys can delete API keys' },
     request: { params: adminKeyParams },
     response: { status: 200, schema: deletedKeyResponse, description: 'The deleted key' },
-    handler: async ({ key, params }) => deleted(await deleteAdminKey(key.organizationId, params.keyId)),
+    handler: async (request) => {
+      const record = await deleteAdminKey(request.key.organizationId, request.params.keyId);
+      await recordChange(request, 'key.delete', record);
+      return deleted(record);
+    },
   }),
 ];

@@ -11,6 +11,7 @@ export const allScopes = [
   'alerts:read',
   'alerts:write',
   'analytics:read',
+  'audit:read',
 ] as const;
 
 export type Scope = (typeof allScopes)[number];

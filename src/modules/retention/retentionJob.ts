@@ -2,6 +2,7 @@ import type { Types } from 'mongoose';
 import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import { bucketsForRetention } from '../buckets/buckets.service';
+import { deleteOldAuditLogs } from '../audit/auditLogs.service';
 import { deleteExpiredIdempotencyRecords } from '../idempotency/model';
 import { bucketIdsWithPoints, deleteExpiredPoints, deletePointsInBatches, retentionCutoff, sourceIdsWithPoints } from '../points/retention';
 import { liveSourceIdsAmong } from '../sources/sources.service';
@@ -47,9 +48,15 @@ export async function enforceRetention(batchSize: number, now = Date.now()): Pro
   return deleted;
 }
 
-type RetentionSettings = Pick<Config, 'RETENTION_INTERVAL_MS' | 'RETENTION_BATCH_SIZE' | 'WEBHOOK_DELIVERY_RETENTION_DAYS'>;
+type RetentionSettings = Pick<
+  Config,
+  'RETENTION_INTERVAL_MS' | 'RETENTION_BATCH_SIZE' | 'WEBHOOK_DELIVERY_RETENTION_DAYS' | 'AUDIT_RETENTION_DAYS'
+>;
 
-/** Runs retention every RETENTION_INTERVAL_MS; returns a function that stops it. */
+/**
+ * Runs retention every RETENTION_INTERVAL_MS: points, then the webhook delivery log and the
+ * audit log by age (idempotent deletes, so every instance runs them). Returns a function that stops it.
+ */
 export function scheduleRetention(config: RetentionSettings, logger: Logger): () => void {
   let running = false;
   const timer = setInterval(() => {
@@ -58,6 +65,7 @@ export function scheduleRetention(config: RetentionSettings, logger: Logger): ()
     enforceRetention(config.RETENTION_BATCH_SIZE)
       .then((deleted) => deleted > 0 && logger.info({ deleted }, 'retention removed expired and orphaned points'))
       .then(() => deleteOldDeliveries(config.WEBHOOK_DELIVERY_RETENTION_DAYS))
+      .then(() => deleteOldAuditLogs(config.AUDIT_RETENTION_DAYS))
       .catch((error: Error) => logger.warn({ err: error.message }, 'retention run failed'))
       .finally(() => (running = false));
   }, config.RETENTION_INTERVAL_MS);

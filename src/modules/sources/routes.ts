@@ -1,4 +1,5 @@
 import { defineRoute, type AppDeps } from '../../http/route';
+import { recordChange } from '../audit/recordChange';
 import { toDataSourceResponse } from './presenters';
 import {
   createSourceBody,
@@ -45,10 +46,11 @@ export const sourceRoutes = [
     access: writeAccess('create'),
     request: { params: sourcesParams, body: createSourceBody },
     response: { status: 201, schema: sourceMessageOut, description: 'The new data source' },
-    handler: async ({ bucket, body, deps }) => ({
-      message: 'Data source created successfully',
-      dataSource: toDataSourceResponse(await createDataSource(bucket, body, limitsOf(deps))),
-    }),
+    handler: async (request) => {
+      const source = await createDataSource(request.bucket, request.body, limitsOf(request.deps));
+      await recordChange(request, 'source.create', source);
+      return { message: 'Data source created successfully', dataSource: toDataSourceResponse(source) };
+    },
   }),
   defineRoute({
     method: 'get',
@@ -70,10 +72,11 @@ export const sourceRoutes = [
     access: writeAccess('update'),
     request: { params: sourceParams, body: updateSourceBody },
     response: { status: 200, schema: sourceMessageOut, description: 'The updated data source' },
-    handler: async ({ bucket, params, body, deps }) => ({
-      message: 'Data source updated successfully',
-      dataSource: toDataSourceResponse(await updateDataSource(bucket, params.sourceId, body, limitsOf(deps))),
-    }),
+    handler: async (request) => {
+      const source = await updateDataSource(request.bucket, request.params.sourceId, request.body, limitsOf(request.deps));
+      await recordChange(request, 'source.update', source);
+      return { message: 'Data source updated successfully', dataSource: toDataSourceResponse(source) };
+    },
   }),
   defineRoute({
     method: 'delete',
@@ -83,8 +86,9 @@ export const sourceRoutes = [
     access: writeAccess('delete'),
     request: { params: sourceParams },
     response: { status: 200, schema: deleteSourceOut, description: 'What was deleted' },
-    handler: async ({ bucket, params }) => {
-      const { source, deletedDataPoints } = await deleteDataSource(bucket, params.sourceId);
+    handler: async (request) => {
+      const { source, deletedDataPoints } = await deleteDataSource(request.bucket, request.params.sourceId);
+      await recordChange(request, 'source.delete', source);
       return {
         message: 'Data source deleted successfully',
         deletedDataSource: { _id: source._id.toHexString(), name: source.name },

@@ -262,6 +262,40 @@ describe('audit log: each audited change through HTTP', () => {
     });
   });
 
+  it('a line-protocol write that creates or grows a data source records source.create or source.update; one that changes none records nothing', async () => {
+    const measurement = `audited_${new Types.ObjectId().toHexString()}`;
+    const write = async (line: string) => {
+      const requestId = `audit-${randomUUID()}`;
+      const ip = nextAddress();
+      const res = await app()
+        .http.post(`/api/v2/write?bucket=${tenant.bucketId}&precision=ms`)
+        .set('Authorization', `Token ${tenant.writeKey}`)
+        .set('X-Request-Id', requestId)
+        .set('X-Forwarded-For', ip)
+        .set('Content-Type', 'text/plain')
+        .send(`${line} ${Date.now()}`);
+      return { status: res.status, body: res.body, headers: res.headers as Record<string, string>, requestId, ip };
+    };
+    const created = await write(`${measurement} temperature=21.5`);
+    const sourceId = (await mongoose.connection.collection('datasources').findOne({ name: measurement }))?._id.toHexString() as string;
+    await expectOneRecord(created, 204, tenant.organizationId, {
+      action: 'source.create',
+      ...writer(),
+      target: { type: 'source', _id: sourceId, name: measurement },
+      bucketId: tenant.bucketId,
+    });
+    const grown = await write(`${measurement} temperature=22,humidity=40`);
+    await expectOneRecord(grown, 204, tenant.organizationId, {
+      action: 'source.update',
+      ...writer(),
+      target: { type: 'source', _id: sourceId, name: measurement },
+      bucketId: tenant.bucketId,
+    });
+    const unchanged = await write(`${measurement} temperature=23,humidity=41`);
+    expect(unchanged.status).toBe(204);
+    expect(await recordsOfRequest(unchanged.requestId)).toEqual([]);
+  });
+
   it('a refused or failed change leaves no record', async () => {
     const taken = await send('post', '/api/buckets', tenant.adminKey, { name: uniqueName('twice') });
     const again = await send('post', '/api/buckets', tenant.adminKey, { name: taken.body.bucket.name });

@@ -1,4 +1,5 @@
 import { defineRoute, type AppDeps } from '../../http/route';
+import { recordChange } from '../audit/recordChange';
 import type { VerifiedKey } from '../keys/verifyKey';
 import type { BucketRecord } from '../buckets/model';
 import { linesRejected } from './partialWrite';
@@ -21,6 +22,8 @@ interface WriteRequest {
   precision: Precision;
   deps: AppDeps;
   holdDeadline: () => void;
+  requestId: string;
+  ip: string | null;
 }
 
 /** Stores the good lines, then refuses the request if any line was bad. */
@@ -34,6 +37,8 @@ async function writeLines(request: WriteRequest, api: 'v1' | 'v2'): Promise<unde
       growth: {
         allowed: request.key.scopes.includes('sources:write'),
         limits: { maxSourcesPerBucket: deps.config.MAX_SOURCES_PER_BUCKET, maxFieldsPerSource: deps.config.MAX_FIELDS_PER_SOURCE },
+        // A source a write creates or grows is a change like any other: the audit log records it.
+        recordChange: (action, source) => recordChange(request, action, source),
       },
       onWriteSent: request.holdDeadline,
     },
@@ -57,8 +62,7 @@ export const lineProtocolRoutes = [
     access: writeAccess('bucket'),
     request: { query: v2WriteQuery, body: lineProtocolBody, bodyFormat: 'text' },
     response: { status: 204, schema: noContent, description: 'Every line was stored' },
-    handler: async ({ bucket, key, body, query, deps, holdDeadline }) =>
-      writeLines({ bucket, key, body, precision: query.precision, deps, holdDeadline }, 'v2'),
+    handler: async ({ query, ...request }) => writeLines({ ...request, precision: query.precision }, 'v2'),
   }),
   defineRoute({
     method: 'post',
@@ -69,8 +73,7 @@ export const lineProtocolRoutes = [
     access: writeAccess('db'),
     request: { query: v1WriteQuery, body: lineProtocolBody, bodyFormat: 'text' },
     response: { status: 204, schema: noContent, description: 'Every line was stored' },
-    handler: async ({ bucket, key, body, query, deps, holdDeadline }) =>
-      writeLines({ bucket, key, body, precision: query.precision, deps, holdDeadline }, 'v1'),
+    handler: async ({ query, ...request }) => writeLines({ ...request, precision: query.precision }, 'v1'),
   }),
   defineRoute({
     method: 'get',

@@ -1,7 +1,8 @@
+import type { Types } from 'mongoose';
 import { isDomainError } from '../../shared/errors';
 import { nameField } from '../../shared/schemas';
 import type { BucketRecord } from '../buckets/model';
-import { DataSourceModel, type FieldType } from './model';
+import { DataSourceModel, type DataSourceRecord, type FieldType } from './model';
 import { fieldName } from './schemas';
 import type { NamedSource, SourceByName } from './sourceByName';
 import { createDataSource, type SourceLimits } from './sources.service';
@@ -19,6 +20,8 @@ export interface SourceGrowth {
   /** The key may create data sources and add fields to their schemas (`sources:write`). */
   allowed: boolean;
   limits: SourceLimits;
+  /** Records a source the write created or grew, in the same request (the audit log). */
+  recordChange: (action: 'source.create' | 'source.update', source: { _id: Types.ObjectId; name: string }) => Promise<void>;
 }
 
 export type SourcesForMeasurements = (
@@ -39,13 +42,19 @@ async function createFor(
   const fields = validFields(needs.fields).slice(0, growth.limits.maxFieldsPerSource);
   if (fields.length === 0) return { refused: 'no field name can be a data source field (1-64 letters, digits or _)' };
   const schema = Object.fromEntries(fields.map(([name, type]) => [name, { type }]));
+  let made: DataSourceRecord | null = null;
   try {
-    await createDataSource(bucket, { name: needs.name, type: 'line-protocol', description: '', schema, downsampling: true }, growth.limits);
+    made = await createDataSource(
+      bucket,
+      { name: needs.name, type: 'line-protocol', description: '', schema, downsampling: true },
+      growth.limits,
+    );
   } catch (error) {
     if (!isDomainError(error)) throw error;
     if (error.code === 'LIMIT_REACHED') return { refused: error.message };
     // DATA_SOURCE_NAME_TAKEN: a concurrent write created it first; its schema is read below.
   }
+  if (made) await growth.recordChange('source.create', made);
   const created = await findByName(bucket._id, needs.name);
   return created ? growSchema(bucket, created, needs, growth, findByName) : { refused: 'data source could not be created' };
 }
@@ -61,12 +70,16 @@ async function growSchema(
   const missing = validFields(needs.fields).filter(([name]) => !Object.hasOwn(source.schema, name));
   if (!growth.allowed || missing.length === 0) return { source };
   const room = growth.limits.maxFieldsPerSource - Object.keys(source.schema).length;
+  let added = 0;
   for (const [name, type] of missing.slice(0, Math.max(0, room))) {
-    await DataSourceModel.collection.updateOne(
+    const { modifiedCount } = await DataSourceModel.collection.updateOne(
       { _id: source._id, [`schema.${name}`]: { $exists: false } },
       { $set: { [`schema.${name}`]: { type }, updatedAt: new Date() } },
     );
+    added += modifiedCount;
   }
+  // Only the request whose update added a field changed the source; a concurrent writer that found it added did not.
+  if (added > 0) await growth.recordChange('source.update', source);
   const grown = await findByName(bucket._id, needs.name);
   return grown ? { source: grown } : { refused: 'data source was deleted' };
 }

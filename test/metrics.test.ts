@@ -1,9 +1,11 @@
 import { Types } from 'mongoose';
 import { DataPointModel } from '../src/modules/points/model';
+import { alertKit, eventually, quickAlertingEnv } from './support/alertKit';
 import { expectUnauthorized } from './support/assertions';
 import { type Family, parsePrometheusText, sumOf } from './support/prometheusText';
 import { createDataSource, createTenant, objectId, type Tenant } from './support/tenants';
 import { type TestApp, useTestApp } from './support/testApp';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhookReceiver';
 
 /**
  * GET /metrics (api.md §13): the Prometheus text format, request counts by route template,
@@ -192,5 +194,34 @@ describe('GET /metrics with METRICS_TOKEN', () => {
       const res = await app().http.get('/metrics').set('Authorization', `${scheme} ${token}`).expect(200);
       expect(sumOf(parsePrometheusText(res.text), 'dakkio_auth_failures_total')).toBeGreaterThanOrEqual(6);
     }
+  });
+});
+
+describe('GET /metrics for alerting', () => {
+  const app = useTestApp(quickAlertingEnv);
+  let receiver: WebhookReceiver;
+  let tenant: Tenant;
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    tenant = await createTenant(app());
+  });
+  afterAll(() => receiver.close());
+  const kit = alertKit(
+    app,
+    () => tenant,
+    () => receiver,
+  );
+
+  it('counts the alert transition a point causes and the webhook delivery it owes, and the backlog empties', async () => {
+    const rule = await kit.createRule('/metrics', 'temperature > 30');
+    await kit.post(rule, { temperature: 31 });
+    const families = await eventually(
+      async () => (await scrape(app())).families,
+      (seen) => sumOf(seen, 'dakkio_webhook_deliveries_total', { result: 'succeeded' }) === 1,
+      'the delivery is counted',
+    );
+    expect(sumOf(families, 'dakkio_alert_transitions_total', { from: 'ok', to: 'firing' })).toBe(1);
+    expect(sumOf(families, 'dakkio_alert_transitions_total')).toBe(1);
+    expect(sumOf(families, 'dakkio_webhook_outbox_backlog')).toBe(0);
   });
 });

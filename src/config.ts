@@ -64,6 +64,10 @@ export const configSchema = z.object({
   QUERY_MAX_CONCURRENT_PER_KEY: count(1, 4),
   QUERY_MAX_INTERVALS: count(1, 20_000),
   QUERY_MAX_RESPONSE_BYTES: count(1024, 10 * 1024 * 1024),
+  /** How often each instance adds its counted API calls to the month's usage document. */
+  USAGE_FLUSH_INTERVAL_MS: count(100, 5000),
+  /** Shown as the plan's monthly API-call limit in analytics; unset: no limit (null). Counted, never enforced. */
+  API_CALLS_MONTHLY_LIMIT: z.coerce.number().int().min(1).optional(),
   MAX_SOURCES_PER_BUCKET: count(1, 200),
   MAX_FIELDS_PER_SOURCE: count(1, 100),
   MAX_KEYS_PER_BUCKET: count(1, 100),

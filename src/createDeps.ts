@@ -17,6 +17,7 @@ import { createSecretBox } from './modules/webhooks/secretBox';
 import { createWebhookSender } from './modules/webhooks/sendWebhook';
 import { createKeyStatusCheck } from './modules/keys/keyStatus';
 import { createLiveStream } from './modules/stream/liveStream';
+import { createUsageMeter } from './modules/usage/usageMeter';
 import { createMetrics } from './modules/metrics/metrics';
 import { countCommittedPoints } from './modules/metrics/countCommittedPoints';
 import { registerStateGauges } from './modules/metrics/stateGauges';
@@ -79,6 +80,7 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     pingDatabase,
     loadBucket: createBucketLookup(config.QUERY_MAX_TIME_MS),
     findBucketByName: createBucketByName(config.QUERY_MAX_TIME_MS),
+    usage: createUsageMeter({ flushMs: config.USAGE_FLUSH_INTERVAL_MS, logger }),
     sourcesForMeasurements: createSourcesForMeasurements(createSourceByName(config.QUERY_MAX_TIME_MS)),
     loadSource: createSourceLookup(config.QUERY_MAX_TIME_MS),
     commitPoints: committer.commit,

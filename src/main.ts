@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     if (bootstrap.action === 'created-organization') announceAdminKey(bootstrap.adminKey, port);
   });
   deps.alerting.start();
+  deps.usage.start();
   const stopRetention = scheduleRetention(config, logger);
   installGracefulShutdown({
     server,
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     release: async () => {
       stopRetention();
       await deps.drainWrites();
+      await deps.usage.stop();
       await deps.liveStream.stop();
       await deps.alerting.stop();
       await mongoose.disconnect();

@@ -57,6 +57,7 @@ function handlerFor(route: Route, deps: AppDeps, applyRateLimit: ApplyRateLimit,
       }
       res.locals.keyId = key.id;
       deps.recordLastUsed(key.id);
+      deps.usage.count(key.organizationId);
     }
     // Counted here so every answer below carries the headers; thrown after 403 and 404, which outrank it.
     const rateLimited = route.rateLimited === false ? null : await applyRateLimit(req, res, key ? { keyId: key.id } : { ip: req.ip });

@@ -8,6 +8,7 @@ import type { Scope } from '../modules/keys/scopes';
 import type { BatchLookup } from '../db/batchLookup';
 import type { SourceSchema } from '../modules/sources/sourceLookup';
 import type { SourcesForMeasurements } from '../modules/sources/measurementSources';
+import type { UsageMeter } from '../modules/usage/usageMeter';
 import type { DataPointRecord } from '../modules/points/model';
 import type { PointsCommittedBus } from '../modules/ingest/pointsCommitted';
 import type { ConcurrencyGate } from '../modules/query/concurrencyGate';
@@ -35,6 +36,8 @@ export interface AppDeps {
   liveStream: LiveStream;
   /** Whether a key id is still valid, for connections that outlive one request. */
   keyIsActive: KeyStatusCheck;
+  /** Counts each organization's authenticated requests for analytics. */
+  usage: UsageMeter;
   /** Finds, creates and grows the data sources line-protocol measurements name. */
   sourcesForMeasurements: SourcesForMeasurements;
   /** A bucket of the organization by its name, for the InfluxDB routes' `db` / `bucket` parameter. */

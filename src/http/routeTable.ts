@@ -1,4 +1,5 @@
 import { alertRoutes } from '../modules/alerts/routes';
+import { analyticsRoutes } from '../modules/analytics/routes';
 import { auditRoutes } from '../modules/audit/routes';
 import { deliveryRoutes } from '../modules/alerts/deliveryRoutes';
 import { bucketRoutes } from '../modules/buckets/routes';
@@ -32,6 +33,7 @@ export const routeTable: readonly Route[] = [
   ...deliveryRoutes,
   ...bucketRoutes,
   ...keyRoutes,
+  ...analyticsRoutes,
   ...auditRoutes,
   ...serviceRoutes,
   ...metricsRoutes,

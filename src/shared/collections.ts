@@ -15,5 +15,6 @@ export const collections = {
   rateLimits: 'ratelimits',
   liveEvents: 'liveevents',
   streamDemand: 'streamdemand',
+  usage: 'usage',
   auditLogs: 'auditlogs',
 } as const;

@@ -62,6 +62,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     webhookSecretKey,
   });
   deps.alerting.start();
+  deps.usage.start();
   await deps.liveStream.start();
   const server: Server = await new Promise((resolve) => {
     const listening = buildApp(deps).listen(0, '127.0.0.1', () => resolve(listening));
@@ -77,6 +78,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await deps.liveStream.stop();
       await closed;
       await deps.alerting.stop();
+      await deps.usage.stop();
     },
   };
 }

@@ -164,6 +164,7 @@ export const routeExamples: Record<string, RouteExample> = {
   'get /ready': {},
   'get /ping': {},
   'get /api/analytics/overview': {},
+  'get /api/analytics/buckets/:bucketId': { query: () => ({ period: '30d' }) },
   'post /write': {
     query: (f) => ({ db: f.bucketId, precision: 'ms', rp: 'autogen', consistency: 'all' }),
     textBody: (f) => `access_matrix,site=north temperature=21.5,label="north" ${Date.parse(f.timestamp)}\n`,

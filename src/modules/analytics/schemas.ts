@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { objectIdParam } from '../../shared/schemas';
+import { periods } from './bucketAnalytics';
 
 const nullableCount = z.number().nullable();
 
@@ -19,6 +21,45 @@ export const overviewOut = z.object({
       lastAlertTriggered: z.string().nullable(),
       dataPointsLast24h: z.number(),
       alertsTriggeredLast24h: z.number(),
+    }),
+  }),
+});
+
+export const bucketAnalyticsParams = z.strictObject({ bucketId: objectIdParam('bucket') });
+export const bucketAnalyticsQuery = z.strictObject({
+  period: z
+    .enum(Object.keys(periods) as [keyof typeof periods, ...(keyof typeof periods)[]])
+    .default('7d')
+    .describe('24h, 7d, 30d or 90d'),
+});
+
+const fieldStats = z.record(z.string(), z.number());
+export const bucketAnalyticsOut = z.object({
+  analytics: z.object({
+    bucket: z.object({ _id: z.string(), name: z.string() }),
+    period: z.enum(Object.keys(periods) as [string, ...string[]]),
+    summary: z.object({
+      totalDataPoints: z.number(),
+      dataPointsInPeriod: z.number(),
+      avgDataPointsPerDay: z.number(),
+      dataSources: z.number(),
+      activeAlerts: z.number(),
+    }),
+    dataSourceStats: z.array(
+      z.object({
+        _id: z.string(),
+        name: z.string(),
+        dataPointCount: z.number(),
+        lastDataPoint: z.string().nullable(),
+        avgValues: fieldStats,
+        minValues: fieldStats,
+        maxValues: fieldStats,
+      }),
+    ),
+    ingestionRate: z.object({ dataPointsPerHour: z.array(z.object({ hour: z.string(), count: z.number() })) }),
+    alertActivity: z.object({
+      totalTriggered: z.number(),
+      byRule: z.array(z.object({ _id: z.string(), name: z.string(), count: z.number() })),
     }),
   }),
 });

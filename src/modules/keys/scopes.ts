@@ -22,7 +22,7 @@ export type KeyType = (typeof keyTypes)[number];
 /** What each key type may do (api.md §1); `scopes` on a key can only narrow this. */
 export const defaultScopes: Record<KeyType, readonly Scope[]> = {
   admin: allScopes,
-  write: ['sources:read', 'sources:write', 'data:read', 'data:write', 'alerts:read', 'alerts:write'],
+  write: ['sources:read', 'sources:write', 'data:read', 'data:write', 'alerts:read', 'alerts:write', 'analytics:read'],
   read: ['sources:read', 'data:read', 'alerts:read', 'analytics:read'],
 };
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './freePort';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -14,14 +14,6 @@ export interface Influxd {
   /** GET /query with epoch=ns; the parsed JSON. */
   query: (db: string, q: string) => Promise<any>;
   stop: () => Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function configFor(dir: string, httpPort: number, rpcPort: number): string {

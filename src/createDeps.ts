@@ -90,6 +90,7 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     liveStream,
     keyIsActive: createKeyStatusCheck(config.QUERY_MAX_TIME_MS),
     metrics,
+    pointsNotStored: ({ transport, points, failed }) => metrics.pointsIngested(transport, failed ? 'failed' : 'refused', points),
     drainWrites: committer.drain,
   };
 }

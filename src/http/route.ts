@@ -17,6 +17,7 @@ import type { KeyStatusCheck } from '../modules/keys/keyStatus';
 import type { LiveStream } from '../modules/stream/liveStream';
 import type { StreamSink } from '../modules/stream/streamBucket';
 import type { Metrics } from '../modules/metrics/metrics';
+import type { Transport } from '../modules/ingest/pointsCommitted';
 
 export interface AppDeps {
   config: Config;
@@ -44,6 +45,8 @@ export interface AppDeps {
   findBucketByName: (organizationId: string, name: string) => Promise<BucketRecord | null>;
   /** This instance's Prometheus registry and the counters the routes and consumers record into. */
   metrics: Metrics;
+  /** Counts points an ingest did not store (refused or failed), whatever the transport. */
+  pointsNotStored: (event: { transport: Transport; points: number; failed: boolean }) => void;
 }
 
 /**

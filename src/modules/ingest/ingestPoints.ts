@@ -1,5 +1,5 @@
 import type { BatchLookup } from '../../db/batchLookup';
-import { DomainError } from '../../shared/errors';
+import { DomainError, type ErrorCode, isDomainError } from '../../shared/errors';
 import { hashRequest, writeIdempotently } from '../idempotency/writeIdempotently';
 import type { DataPointRecord } from '../points/model';
 import { storedPointIds } from '../points/pointStore';
@@ -10,6 +10,8 @@ import { writeOnce } from './writeOnce';
 
 export interface IngestRequest extends PointsToBuild {
   transport: Transport;
+  /** The data sources by hex id, when the transport already read them for this request. */
+  sources?: Map<string, SourceSchema>;
   idempotencyKey?: string;
   /** Called when the points are handed to the database: from then on the caller waits for the outcome. */
   onWriteSent?: () => void;
@@ -21,7 +23,12 @@ export interface IngestPorts {
   /** Group-committed, acknowledged write of points. */
   commitPoints: (points: DataPointRecord[]) => Promise<void>;
   pointsCommitted: PointsCommittedBus;
+  /** Told when a request's points are not stored: refused (the input) or failed (the database). */
+  pointsNotStored?: (event: { transport: Transport; points: number; failed: boolean }) => void;
 }
+
+/** Codes under which the points were fine but the database did not take them (or something broke). */
+const storageFailures = new Set<ErrorCode>(['DATABASE_UNAVAILABLE', 'REQUEST_TIMED_OUT', 'INTERNAL']);
 
 async function loadSources(request: IngestRequest, loadSource: IngestPorts['loadSource']): Promise<Map<string, SourceSchema>> {
   const ids = [...new Set(request.inputs.map((input) => input.dataSourceId.toLowerCase()))];
@@ -32,12 +39,23 @@ async function loadSources(request: IngestRequest, loadSource: IngestPorts['load
 /**
  * The one ingest pipeline every transport goes through: load the data sources, check and
  * build the points, write them (at most once per Idempotency-Key), answer, then tell the
- * consumers of committed points. `respond` shapes the transport's answer; a replayed
- * request gets the answer stored the first time.
+ * consumers of committed points (or, when nothing was stored, whoever counts that).
+ * `respond` shapes the transport's answer; a replayed request gets the answer stored the
+ * first time.
  */
 export async function ingestPoints<T>(request: IngestRequest, respond: (points: DataPointRecord[]) => T, ports: IngestPorts): Promise<T> {
+  try {
+    return await storePoints(request, respond, ports);
+  } catch (error) {
+    const failed = !isDomainError(error) || storageFailures.has(error.code);
+    ports.pointsNotStored?.({ transport: request.transport, points: request.inputs.length, failed });
+    throw error;
+  }
+}
+
+async function storePoints<T>(request: IngestRequest, respond: (points: DataPointRecord[]) => T, ports: IngestPorts): Promise<T> {
   if (request.bucket.deletingAt) throw new DomainError('BUCKET_NOT_FOUND');
-  const sources = await loadSources(request, ports.loadSource);
+  const sources = request.sources ?? (await loadSources(request, ports.loadSource));
   const points = buildPoints(request, sources, new Date());
   const commit = (ready: DataPointRecord[]) => {
     request.onWriteSent?.();

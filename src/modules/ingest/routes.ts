@@ -1,5 +1,4 @@
 import { defineRoute } from '../../http/route';
-import { countingRefusals } from '../metrics/countRefusals';
 import { ingestPoints } from './ingestPoints';
 import { toDataPointResponse } from './presenters';
 import { idempotencyHeaders, ingestBatchBody, ingestBatchOut, ingestPointBody, ingestPointOut } from './schemas';
@@ -21,20 +20,18 @@ export const ingestRoutes = [
     request: { body: ingestPointBody, headers: idempotencyHeaders },
     response: { status: 201, schema: ingestPointOut, description: 'The stored point (acknowledged by the database)' },
     handler: async ({ bucket, body, headers, deps, holdDeadline }) =>
-      countingRefusals(deps.metrics, 'http', 1, () =>
-        ingestPoints(
-          {
-            bucket,
-            inputs: [body],
-            pathOf: () => ['body'],
-            unknownSource: 'not-found',
-            transport: 'http',
-            idempotencyKey: headers['idempotency-key'],
-            onWriteSent: holdDeadline,
-          },
-          ([point]) => ({ message: 'Data point ingested successfully', dataPoint: toDataPointResponse(point!) }),
-          deps,
-        ),
+      ingestPoints(
+        {
+          bucket,
+          inputs: [body],
+          pathOf: () => ['body'],
+          unknownSource: 'not-found',
+          transport: 'http',
+          idempotencyKey: headers['idempotency-key'],
+          onWriteSent: holdDeadline,
+        },
+        ([point]) => ({ message: 'Data point ingested successfully', dataPoint: toDataPointResponse(point!) }),
+        deps,
       ),
   }),
   defineRoute({
@@ -46,20 +43,18 @@ export const ingestRoutes = [
     request: { body: ingestBatchBody, headers: idempotencyHeaders },
     response: { status: 201, schema: ingestBatchOut, description: 'How many points were stored' },
     handler: async ({ bucket, body, headers, deps, holdDeadline }) =>
-      countingRefusals(deps.metrics, 'http-batch', body.dataPoints.length, () =>
-        ingestPoints(
-          {
-            bucket,
-            inputs: body.dataPoints,
-            pathOf: (index) => ['body', 'dataPoints', index],
-            unknownSource: 'invalid',
-            transport: 'http-batch',
-            idempotencyKey: headers['idempotency-key'],
-            onWriteSent: holdDeadline,
-          },
-          (points) => ({ message: 'Batch ingested successfully', inserted: points.length }),
-          deps,
-        ),
+      ingestPoints(
+        {
+          bucket,
+          inputs: body.dataPoints,
+          pathOf: (index) => ['body', 'dataPoints', index],
+          unknownSource: 'invalid',
+          transport: 'http-batch',
+          idempotencyKey: headers['idempotency-key'],
+          onWriteSent: holdDeadline,
+        },
+        (points) => ({ message: 'Batch ingested successfully', inserted: points.length }),
+        deps,
       ),
   }),
 ];

@@ -46,7 +46,7 @@ async function writeLines(request: WriteRequest, api: 'v1' | 'v2'): Promise<unde
   );
   if (outcome.rejected.length > 0) {
     // Each refused line is a refused point; the stored ones are counted when they are committed.
-    deps.metrics.pointsIngested('line-protocol', 'refused', outcome.rejected.length);
+    deps.pointsNotStored({ transport: 'line-protocol', points: outcome.rejected.length, failed: false });
     throw linesRejected(outcome, api);
   }
   return undefined;

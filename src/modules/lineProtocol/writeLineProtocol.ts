@@ -83,13 +83,17 @@ export async function writeLineProtocol(write: LineProtocolWrite, ports: LinePro
   }
   const sources = candidates.length > 0 ? await ports.sourcesForMeasurements(write.bucket, needsOf(candidates), write.growth) : new Map();
   const inputs: PointInput[] = [];
+  // The sources just read (or made) are the ones the pipeline checks the points against: not read again.
+  const destinations = new Map<string, SourceSchema>();
   for (const candidate of candidates) {
     const destination = destinationOf(candidate, sources.get(candidate.line.measurement), write.growth);
     if (typeof destination === 'string') refused.push({ lineNumber: candidate.line.lineNumber, reason: destination });
     else {
       // The tags object is the parser's own (null-prototype, so `__proto__` was an ordinary key): stored as it is.
       const { values, line, timestamp = now } = candidate;
-      inputs.push({ dataSourceId: destination._id.toHexString(), timestamp, values, metadata: line.tags });
+      const dataSourceId = destination._id.toHexString();
+      destinations.set(dataSourceId, destination);
+      inputs.push({ dataSourceId, timestamp, values, metadata: line.tags });
     }
   }
   if (inputs.length > 0) {
@@ -97,6 +101,7 @@ export async function writeLineProtocol(write: LineProtocolWrite, ports: LinePro
       {
         bucket: write.bucket,
         inputs,
+        sources: destinations,
         pathOf: (index) => ['body', index],
         unknownSource: 'invalid',
         transport: 'line-protocol',

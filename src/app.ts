@@ -28,7 +28,7 @@ export function buildApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.set('trust proxy', config.TRUST_PROXY);
   app.set('query parser', 'simple');
 
-  app.use(requestMetrics(deps.metrics));
+  if (deps.metrics) app.use(requestMetrics(deps.metrics));
   app.use(requestContext(deps.logger));
   app.use(requestDeadline(config.REQUEST_TIMEOUT_MS));
   app.use(securityHeaders(config.TLS_TERMINATED));

@@ -66,6 +66,8 @@ export const configSchema = z.object({
   QUERY_MAX_RESPONSE_BYTES: count(1024, 10 * 1024 * 1024),
   /** How often each instance adds its counted API calls to the month's usage document. */
   USAGE_FLUSH_INTERVAL_MS: count(100, 5000),
+  /** false: API calls are not counted at all (the overview's apiCallsThisMonth is null). */
+  USAGE_METERING: flag.default(true),
   /** Shown as the plan's monthly API-call limit in analytics; unset: no limit (null). Counted, never enforced. */
   API_CALLS_MONTHLY_LIMIT: z.coerce.number().int().min(1).optional(),
   MAX_SOURCES_PER_BUCKET: count(1, 200),
@@ -97,6 +99,8 @@ export const configSchema = z.object({
   STREAM_MAX_BUFFERED_BYTES: count(1024, 256 * 1024),
   /** How far back Last-Event-ID can replay; also how long the live-event log keeps points. */
   STREAM_REPLAY_WINDOW_MS: count(1000, 600_000),
+  /** false: nothing is instrumented and GET /metrics answers 404. */
+  METRICS_ENABLED: flag.default(true),
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset, it is public. */
   METRICS_TOKEN: z
     .string()

@@ -17,7 +17,7 @@ import { createSecretBox } from './modules/webhooks/secretBox';
 import { createWebhookSender } from './modules/webhooks/sendWebhook';
 import { createKeyStatusCheck } from './modules/keys/keyStatus';
 import { createLiveStream } from './modules/stream/liveStream';
-import { createUsageMeter } from './modules/usage/usageMeter';
+import { createUsageMeter, meteringOff } from './modules/usage/usageMeter';
 import { createMetrics } from './modules/metrics/metrics';
 import { countCommittedPoints } from './modules/metrics/countCommittedPoints';
 import { registerStateGauges } from './modules/metrics/stateGauges';
@@ -30,15 +30,15 @@ export interface DepsOverrides {
 }
 
 export function createDeps(config: Config, logger: Logger, overrides: DepsOverrides = {}): AppDeps & { drainWrites: () => Promise<void> } {
-  const metrics = createMetrics();
+  const metrics = config.METRICS_ENABLED ? createMetrics() : null;
   const committer = createGroupCommitter({
     windowMs: config.GROUP_COMMIT_WINDOW_MS,
     maxPoints: config.GROUP_COMMIT_MAX_POINTS,
     maxBytes: config.GROUP_COMMIT_MAX_BYTES,
-    onFlush: metrics.groupCommitted,
+    onFlush: metrics?.groupCommitted,
   });
   const pointsCommitted = createPointsCommittedBus(logger);
-  countCommittedPoints(pointsCommitted, metrics);
+  if (metrics) countCommittedPoints(pointsCommitted, metrics);
   const alerting = createAlerting({
     logger,
     pointsCommitted,
@@ -50,8 +50,8 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     concurrency: config.WEBHOOK_CONCURRENCY,
     sweepIntervalMs: config.ALERT_SWEEP_INTERVAL_MS,
     ruleCacheMs: config.ALERT_RULE_CACHE_MS,
-    onTransition: metrics.alertTransition,
-    onDeliveryAttempt: metrics.webhookAttempt,
+    onTransition: metrics?.alertTransition,
+    onDeliveryAttempt: metrics?.webhookAttempt,
   });
   const liveStream = createLiveStream({
     logger,
@@ -63,11 +63,13 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     keyCheckMs: config.STREAM_KEY_CHECK_MS,
     replay: { maxPoints: 1000, windowMs: config.STREAM_REPLAY_WINDOW_MS },
   });
-  registerStateGauges(metrics.register, {
-    pingDatabase,
-    openStreams: liveStream.slots.open,
-    deliveryBacklog: () => countDeliveryBacklog(config.QUERY_MAX_TIME_MS),
-  });
+  if (metrics) {
+    registerStateGauges(metrics.register, {
+      pingDatabase,
+      openStreams: liveStream.slots.open,
+      deliveryBacklog: () => countDeliveryBacklog(config.QUERY_MAX_TIME_MS),
+    });
+  }
   return {
     config,
     logger,
@@ -80,7 +82,7 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     pingDatabase,
     loadBucket: createBucketLookup(config.QUERY_MAX_TIME_MS),
     findBucketByName: createBucketByName(config.QUERY_MAX_TIME_MS),
-    usage: createUsageMeter({ flushMs: config.USAGE_FLUSH_INTERVAL_MS, logger }),
+    usage: config.USAGE_METERING ? createUsageMeter({ flushMs: config.USAGE_FLUSH_INTERVAL_MS, logger }) : meteringOff,
     sourcesForMeasurements: createSourcesForMeasurements(createSourceByName(config.QUERY_MAX_TIME_MS)),
     loadSource: createSourceLookup(config.QUERY_MAX_TIME_MS),
     commitPoints: committer.commit,
@@ -90,7 +92,7 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     liveStream,
     keyIsActive: createKeyStatusCheck(config.QUERY_MAX_TIME_MS),
     metrics,
-    pointsNotStored: ({ transport, points, failed }) => metrics.pointsIngested(transport, failed ? 'failed' : 'refused', points),
+    pointsNotStored: ({ transport, points, failed }) => metrics?.pointsIngested(transport, failed ? 'failed' : 'refused', points),
     drainWrites: committer.drain,
   };
 }

@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import { formatBytes } from '../src/modules/analytics/overview';
 import { DataPointModel } from '../src/modules/points/model';
 import { callServer, freshDatabaseUri, startServerProcess, type RunningServer } from './support/serverProcess';
@@ -80,6 +80,21 @@ describe('GET /api/analytics/overview', () => {
   });
 });
 const unlimited = useTestApp();
+const unmetered = useTestApp({ USAGE_METERING: 'false', USAGE_FLUSH_INTERVAL_MS: '100' });
+
+describe('GET /api/analytics/overview with USAGE_METERING=false', () => {
+  it('counts nothing, writes no usage document, and says null for the month’s calls', async () => {
+    const tenant = await createTenant(unmetered());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const res = await unmetered().http.get('/api/analytics/overview').set('X-API-Key', tenant.adminKey).expect(200);
+    expect(res.body.overview.usage).toMatchObject({ apiCallsThisMonth: null, apiCallsPercentage: null });
+    expect(res.body.overview.totals.buckets).toBe(1);
+    const usageDocuments = await mongoose.connection
+      .collection('usage')
+      .countDocuments({ organizationId: new Types.ObjectId(tenant.organizationId) });
+    expect(usageDocuments).toBe(0);
+  });
+});
 
 describe('GET /api/analytics/overview across server processes', () => {
   const adminKey = `dakkio_a_${'U'.repeat(40)}`;

@@ -145,7 +145,7 @@ describe('GET /metrics', () => {
   it('keeps one registry per app: a second app in the same process starts from zero', async () => {
     const { families } = await scrape(app());
     expect(sumOf(families, 'dakkio_http_requests_total', { route: '/api/buckets/:bucketId' })).toBeGreaterThan(0);
-    expect(app().deps.metrics.register).not.toBe(otherApp().deps.metrics.register);
+    expect(app().deps.metrics?.register).not.toBe(otherApp().deps.metrics?.register);
     const other = parsePrometheusText((await otherApp().http.get('/metrics').expect(200)).text);
     expect(sumOf(other, 'dakkio_http_requests_total', { route: '/api/buckets/:bucketId' })).toBe(0);
   });
@@ -223,5 +223,24 @@ describe('GET /metrics for alerting', () => {
     expect(sumOf(families, 'dakkio_alert_transitions_total', { from: 'ok', to: 'firing' })).toBe(1);
     expect(sumOf(families, 'dakkio_alert_transitions_total')).toBe(1);
     expect(sumOf(families, 'dakkio_webhook_outbox_backlog')).toBe(0);
+  });
+});
+
+describe('GET /metrics with METRICS_ENABLED=false', () => {
+  const app = useTestApp({ METRICS_ENABLED: 'false' });
+
+  it('answers 404 as an unknown route would, and the app records nothing', async () => {
+    const tenant = await createTenant(app());
+    const res = await app().http.get('/metrics').expect(404);
+    expect(res.body).toMatchObject({ error: 'Not Found', message: 'Route not found' });
+    expect(app().deps.metrics).toBeNull();
+    // Ingest still works without the instrumentation.
+    const sourceId = await createDataSource(app(), tenant.adminKey, tenant.bucketId);
+    await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.writeKey)
+      .send({ bucketId: tenant.bucketId, dataSourceId: sourceId, values: { temperature: 20 } })
+      .expect(201);
+    expect(await storedIn(tenant.bucketId)).toBe(1);
   });
 });

@@ -44,7 +44,8 @@ export interface AppDeps {
   /** A bucket of the organization by its name, for the InfluxDB routes' `db` / `bucket` parameter. */
   findBucketByName: (organizationId: string, name: string) => Promise<BucketRecord | null>;
   /** This instance's Prometheus registry and the counters the routes and consumers record into. */
-  metrics: Metrics;
+  /** null with METRICS_ENABLED=false: nothing is instrumented. */
+  metrics: Metrics | null;
   /** Counts points an ingest did not store (refused or failed), whatever the transport. */
   pointsNotStored: (event: { transport: Transport; points: number; failed: boolean }) => void;
 }

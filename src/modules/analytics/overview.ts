@@ -35,7 +35,7 @@ export async function organizationOverview(
     usage: {
       apiCallsThisMonth,
       apiCallsLimit: limit,
-      apiCallsPercentage: limit === null ? null : Math.round((apiCallsThisMonth / limit) * 10_000) / 100,
+      apiCallsPercentage: limit === null || apiCallsThisMonth === null ? null : Math.round((apiCallsThisMonth / limit) * 10_000) / 100,
       storageUsedBytes: figures.storageUsedBytes,
       storageUsedFormatted: formatBytes(figures.storageUsedBytes),
     },

@@ -9,7 +9,7 @@ export const overviewOut = z.object({
     organization: z.object({ _id: z.string(), name: z.string() }),
     totals: z.object({ buckets: z.number(), dataSources: z.number(), dataPoints: z.number(), alertRules: z.number(), apiKeys: z.number() }),
     usage: z.object({
-      apiCallsThisMonth: z.number(),
+      apiCallsThisMonth: z.number().nullable().describe('null when the server runs with USAGE_METERING=false'),
       apiCallsLimit: nullableCount,
       apiCallsPercentage: nullableCount,
       storageUsedBytes: z.number().describe('Estimated: stored points times the average size of the newest 200'),

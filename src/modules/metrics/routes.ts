@@ -11,7 +11,7 @@ export const metricsRoutes = [
   defineRoute({
     method: 'get',
     path: '/metrics',
-    summary: 'Prometheus metrics of this instance (401 without the bearer token when METRICS_TOKEN is set)',
+    summary: 'Prometheus metrics of this instance (401 without the bearer token when METRICS_TOKEN is set; 404 with METRICS_ENABLED=false)',
     tag: 'Service',
     // Not an API key: Prometheus holds a token of its own, so the route is public to the key
     // checks and the handler asks for METRICS_TOKEN. Scrapes are never rate-limited, like probes.
@@ -26,6 +26,7 @@ export const metricsRoutes = [
       contentType: 'text/plain; version=0.0.4; charset=utf-8',
     },
     handler: async ({ headers, deps }) => {
+      if (!deps.metrics) throw new DomainError('ROUTE_NOT_FOUND');
       const token = deps.config.METRICS_TOKEN;
       if (token !== undefined && !presentsMetricsToken(headers.authorization, token)) throw new DomainError('UNAUTHORIZED');
       return deps.metrics.register.metrics();

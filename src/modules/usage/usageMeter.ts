@@ -5,7 +5,8 @@ export interface UsageMeter {
   /** One authenticated request of the organization: counted in memory, no database write. */
   count: (organizationId: string) => void;
   /** The month's calls of every instance as flushed so far, plus this instance's not yet flushed. */
-  apiCallsThisMonth: (organizationId: string, now?: Date) => Promise<number>;
+  /** null when metering is off. */
+  apiCallsThisMonth: (organizationId: string, now?: Date) => Promise<number | null>;
   start: () => void;
   /** Stops the timer and writes what is counted (graceful shutdown). */
   stop: () => Promise<void>;
@@ -68,3 +69,11 @@ export function createUsageMeter(options: { flushMs: number; logger: Logger }): 
     },
   };
 }
+
+/** USAGE_METERING=false: nothing is counted or written, and the month's calls are unknown (null). */
+export const meteringOff: UsageMeter = {
+  count: () => undefined,
+  apiCallsThisMonth: async () => null,
+  start: () => undefined,
+  stop: async () => undefined,
+};

@@ -11,6 +11,7 @@ import { lineProtocolIngest } from './bench/lineProtocol';
 import { aggregationLatency, authLatency, batchIngestRatio, seconds, singleIngestRatio } from './bench/measurements';
 import { cpuSeconds, peakRssMb, startChild } from './bench/processes';
 import { streamFanOut } from './bench/stream';
+import { analyticsLatency, instrumentationCost } from './bench/instrumentation';
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
@@ -24,30 +25,28 @@ function benchDatabaseUri(serverUri: string): string {
 /**
  * `npm run bench`: starts the database (MONGODB_URI, else the embedded one, in a process of
  * its own exactly as the server starts it) and the server as a separate process, seeds a
- * tenant, and measures A-I side by side in this one run.
+ * tenant, and measures A-K side by side in this one run.
  */
 async function main(): Promise<void> {
   const database = await startDatabase({ mongodbUri: process.env.MONGODB_URI });
   const dbUri = benchDatabaseUri(database.uri);
   const adminKey = generateKey('admin');
-  const server = await startChild(
-    'src/main.js',
-    {
-      MONGODB_URI: dbUri,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey,
-      WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
-      // F and G deliver to a receiver in this process.
-      WEBHOOK_ALLOW_HTTP: 'true',
-      WEBHOOK_ALLOWED_IPS: '127.0.0.1',
-      RATE_LIMIT_PER_KEY: '1000000000',
-      RATE_LIMIT_PER_IP: '1000000000',
-      // H holds 500 streams with one read key.
-      STREAM_MAX_PER_KEY: '1000',
-    },
-    /"port":(\d+).*dakkio-server listening/,
-  );
+  const serverEnv = {
+    MONGODB_URI: dbUri,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey,
+    WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
+    // F and G deliver to a receiver in this process.
+    WEBHOOK_ALLOW_HTTP: 'true',
+    WEBHOOK_ALLOWED_IPS: '127.0.0.1',
+    RATE_LIMIT_PER_KEY: '1000000000',
+    RATE_LIMIT_PER_IP: '1000000000',
+    // H holds 500 streams with one read key.
+    STREAM_MAX_PER_KEY: '1000',
+  };
+  const listening = /"port":(\d+).*dakkio-server listening/;
+  const server = await startChild('src/main.js', serverEnv, listening);
   const bare = await startChild('scripts/bench/bareServer.js', {}, /listening (\d+)/);
   const baseUrl = `http://127.0.0.1:${server.match[1]}`;
   try {
@@ -64,6 +63,12 @@ async function main(): Promise<void> {
     process.stdout.write(
       `B single ingest: ${round(b.ingestPerSecond, 0)} req/s vs bare Express ${round(b.barePerSecond, 0)} req/s (CPU s: server ${serverCpu}, database ${databaseCpu})\n`,
     );
+    // J: the same server on the same database with metrics and usage metering off, running only while measured.
+    const uninstrumented = await startChild('src/main.js', { ...serverEnv, METRICS_ENABLED: 'false', USAGE_METERING: 'false' }, listening);
+    const j = await instrumentationCost(baseUrl, `http://127.0.0.1:${uninstrumented.match[1]}`, seed, seconds).finally(uninstrumented.stop);
+    process.stdout.write(
+      `J single ingest with metrics and usage metering on vs off: ${round(j.on, 0)} req/s vs ${round(j.off, 0)} req/s, on/off ${round(j.ratio)} (goal ≥ 0.95)\n`,
+    );
     const a = await batchIngestRatio(baseUrl, seed);
     process.stdout.write(
       `A batch ingest: ${round(a.httpPointsPerSecond, 0)} points/s vs raw insertMany ${round(a.rawPointsPerSecond, 0)} points/s\n`,
@@ -77,6 +82,10 @@ async function main(): Promise<void> {
     }).then((res) => res.json() as Promise<{ dataSource: { _id: string } }>);
     const d = await aggregationLatency(baseUrl, seed, secondSource.dataSource._id);
     process.stdout.write(`D aggregation over 100k points (avg by hour, 1 day): p50 ${round(d.p50, 1)} ms (${d.points} points stored)\n`);
+    const k = await analyticsLatency(baseUrl, adminKey, seed);
+    process.stdout.write(
+      `K analytics: overview p50 ${round(k.overview.p50, 1)} ms, p99 ${round(k.overview.p99, 1)} ms (organization: ${k.overview.points} points); bucket 7d p50 ${round(k.bucket.p50, 1)} ms, p99 ${round(k.bucket.p99, 1)} ms (bucket: ${k.bucket.points} points, ${k.bucket.inPeriod} in the period)\n`,
+    );
     const e = await healthDuringHeavyQueries(baseUrl, seed, { sourceId: secondSource.dataSource._id, ...d.range }, seconds);
     process.stdout.write(
       `E /health during count-by-minute queries over them: p50 ${round(e.p50, 1)} ms, p99 ${round(e.p99, 1)} ms, max ${round(e.max, 1)} ms (${e.calls} calls, ${e.queries} queries, query p50 ${round(e.queryP50, 0)} ms)\n`,
@@ -125,7 +134,7 @@ async function main(): Promise<void> {
 
     const rss = peakRssMb(server.child.pid!);
     process.stdout.write(
-      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)} E=${round(e.p99, 1)} F=${round(f.ratio)} G=${round(g.perSecond, 0)}/${round(g.latencyP50, 0)} H1=${round(h1.ratio)}/${round(h1.delayP99, 0)} H2=${round(h2.ratio)}/${round(h2.delayP99, 0)} I1=${i ? `${round(i.batch.dakkio / i.batch.raw)}/${i.influxd ? round(i.batch.dakkio / i.batch.influxd) : '-'}` : 'aborted'} I2=${i?.influxd ? round(i.single.dakkio / i.single.influxd) : '-'}\n`,
+      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)} E=${round(e.p99, 1)} F=${round(f.ratio)} G=${round(g.perSecond, 0)}/${round(g.latencyP50, 0)} H1=${round(h1.ratio)}/${round(h1.delayP99, 0)} H2=${round(h2.ratio)}/${round(h2.delayP99, 0)} I1=${i ? `${round(i.batch.dakkio / i.batch.raw)}/${i.influxd ? round(i.batch.dakkio / i.batch.influxd) : '-'}` : 'aborted'} I2=${i?.influxd ? round(i.single.dakkio / i.single.influxd) : '-'} J=${round(j.ratio)} K=${round(k.overview.p50, 0)}/${round(k.bucket.p50, 0)}\n`,
     );
   } finally {
     await mongoose.connection.dropDatabase().catch(() => undefined);

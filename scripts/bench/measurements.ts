@@ -93,9 +93,9 @@ export async function authLatency(seed: Seed) {
   return { authed, open, addedP50: authed.p50 - open.p50, addedP99: authed.p99 - open.p99 };
 }
 
-/** D: hourly averages over a day of 100k points, p50 of sequential queries. */
+/** D: hourly averages over a day of 100k points, p50 of sequential queries. Yesterday (UTC), so K's 7-day analytics cover them. */
 export async function aggregationLatency(baseUrl: string, seed: Seed, sourceId: string) {
-  const day = Date.UTC(2026, 1, 1);
+  const day = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000;
   const points = 100_000;
   for (let offset = 0; offset < points; offset += 10_000) {
     await rawInsert(pointDocuments({ ...seed, sourceId }, 10_000, day + offset * 864, 864));

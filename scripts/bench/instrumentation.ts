@@ -1,0 +1,75 @@
+import { pointBody, type Seed } from './fixtures';
+import { runLoad } from './load';
+
+/**
+ * J: single-point ingest on two servers over the same database, one as configured by default
+ * and one with METRICS_ENABLED=false and USAGE_METERING=false. They take turns in short
+ * rounds, after a warm-up each, so drift on a busy machine hits both alike.
+ */
+export async function instrumentationCost(onUrl: string, offUrl: string, seed: Seed, seconds: number) {
+  const body = pointBody(seed);
+  const load = (baseUrl: string, roundSeconds: number) =>
+    runLoad({
+      url: `${baseUrl}/api/data`,
+      method: 'POST',
+      connections: 64,
+      seconds: roundSeconds,
+      headers: { 'x-api-key': seed.writeKey },
+      body,
+    });
+  await load(onUrl, 1);
+  await load(offUrl, 1);
+  const rounds = 4;
+  const roundSeconds = Math.max(2, Math.round(seconds / rounds));
+  let [onTotal, offTotal] = [0, 0];
+  for (let round = 0; round < rounds; round += 1) {
+    // Alternate which goes first, so neither always follows the other's database backlog.
+    const order = round % 2 === 0 ? [onUrl, offUrl] : [offUrl, onUrl];
+    for (const url of order) {
+      const result = await load(url, roundSeconds);
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`single ingest failed on ${url}: ${JSON.stringify(result)}`);
+      if (url === onUrl) onTotal += result.requestsPerSecond;
+      else offTotal += result.requestsPerSecond;
+    }
+  }
+  return { on: onTotal / rounds, off: offTotal / rounds, ratio: onTotal / offTotal };
+}
+
+async function timed(url: string, key: string, calls: number, check: (body: unknown) => void) {
+  const timings: number[] = [];
+  let last: unknown;
+  for (let i = 0; i < calls; i += 1) {
+    const started = performance.now();
+    const res = await fetch(url, { headers: { 'x-api-key': key } });
+    last = await res.json();
+    if (res.status !== 200) throw new Error(`${url} → ${res.status} ${JSON.stringify(last)}`);
+    timings.push(performance.now() - started);
+  }
+  check(last);
+  timings.sort((a, b) => a - b);
+  const at = (q: number) => timings[Math.min(timings.length - 1, Math.floor(q * timings.length))]!;
+  return { p50: at(0.5), p99: at(0.99), last };
+}
+
+type Overview = { overview: { totals: { dataPoints: number } } };
+type BucketAnalytics = { analytics: { summary: { totalDataPoints: number; dataPointsInPeriod: number } } };
+
+/** K: sequential GET /api/analytics/overview (admin) and bucket analytics over 7 days (read key) on the seeded points. */
+export async function analyticsLatency(baseUrl: string, adminKey: string, seed: Seed, calls = 21) {
+  const overview = await timed(`${baseUrl}/api/analytics/overview`, adminKey, calls, (body) => {
+    if (typeof (body as Overview).overview?.totals?.dataPoints !== 'number') throw new Error('overview without totals');
+  });
+  const bucket = await timed(`${baseUrl}/api/analytics/buckets/${seed.bucketId}?period=7d`, seed.readKey, calls, (body) => {
+    if (typeof (body as BucketAnalytics).analytics?.summary?.dataPointsInPeriod !== 'number')
+      throw new Error('bucket analytics without summary');
+  });
+  return {
+    overview: { p50: overview.p50, p99: overview.p99, points: (overview.last as Overview).overview.totals.dataPoints },
+    bucket: {
+      p50: bucket.p50,
+      p99: bucket.p99,
+      points: (bucket.last as BucketAnalytics).analytics.summary.totalDataPoints,
+      inPeriod: (bucket.last as BucketAnalytics).analytics.summary.dataPointsInPeriod,
+    },
+  };
+}

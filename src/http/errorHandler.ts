@@ -1,8 +1,9 @@
 import type { ErrorRequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../db/isDatabaseUnavailable';
 import type { Logger } from '../logger';
-import { DomainError, isDomainError, type ValidationIssue } from '../shared/errors';
+import { DomainError, isDomainError } from '../shared/errors';
 import { httpErrorByCode } from './errorMapping';
+import { publicErrorBody } from './errorBody';
 import { influxErrorBody } from './influxDialect';
 import type { Dialect } from './route';
 
@@ -42,21 +43,6 @@ function toDomainError(error: unknown, bodyLimitBytes: number): DomainError {
   return new DomainError('INTERNAL');
 }
 
-/** A hostile body can hold thousands of problems; the answer reports the first ones and a count. */
-const maxDetails = 100;
-const maxSegmentLength = 200;
-
-const shortened = (segment: string | number) =>
-  typeof segment === 'string' && segment.length > maxSegmentLength ? `${segment.slice(0, maxSegmentLength)}…` : segment;
-
-function boundedDetails(details: ValidationIssue[] | undefined) {
-  if (!details) return {};
-  const shown = details
-    .slice(0, maxDetails)
-    .map((issue) => ({ path: issue.path.map(shortened), message: String(shortened(issue.message)) }));
-  return { details: shown, ...(details.length > maxDetails ? { detailsOmitted: details.length - maxDetails } : {}) };
-}
-
 export function createErrorHandler(logger: Logger, bodyLimitBytes: number): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     // A request that already timed out got its answer; whatever its handler threw later is only logged.
@@ -80,14 +66,13 @@ export function createErrorHandler(logger: Logger, bodyLimitBytes: number): Erro
       );
     }
     if (mapped.retryAfterSeconds) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));
-    const hasOwnMessage = domainError.message !== domainError.code;
-    const message = mapped.exposeMessage && hasOwnMessage ? domainError.message : mapped.message;
+    const body = publicErrorBody(domainError);
     // Set by the route that failed; errors before any route (404, bad path) speak dakkio.
     const dialect = (res.locals.dialect as Dialect | undefined) ?? 'dakkio';
     if (dialect !== 'dakkio') {
-      res.status(mapped.status).json(influxErrorBody(dialect, mapped.status, domainError, message));
+      res.status(mapped.status).json(influxErrorBody(dialect, mapped.status, domainError, body.message));
       return;
     }
-    res.status(mapped.status).json({ error: mapped.error, message, ...boundedDetails(domainError.details), requestId });
+    res.status(mapped.status).json({ ...body, requestId });
   };
 }

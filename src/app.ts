@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import type { Store } from 'express-rate-limit';
 import { DomainError } from './shared/errors';
 import { corsFor } from './http/cors';
 import { mountDashboardPage } from './http/dashboardPage';
@@ -13,15 +12,9 @@ import { requestDeadline } from './http/requestDeadline';
 import { requestMetrics } from './http/requestMetrics';
 import type { AppDeps } from './http/route';
 import { routeTable } from './http/routeTable';
-import { MongoRateLimitStore } from './modules/rateLimits/mongoRateLimitStore';
-
-export interface AppOptions {
-  /** A rate-limit store shared by several instances; defaults to in-process memory. */
-  rateLimitStore?: Store;
-}
 
 /** Builds the HTTP application; listening is main.ts's job. */
-export function buildApp(deps: AppDeps, options: AppOptions = {}): Express {
+export function buildApp(deps: AppDeps): Express {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -39,7 +32,7 @@ export function buildApp(deps: AppDeps, options: AppOptions = {}): Express {
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     perKey: config.RATE_LIMIT_PER_KEY,
     perIp: config.RATE_LIMIT_PER_IP,
-    store: options.rateLimitStore ?? (config.RATE_LIMIT_STORE === 'mongodb' ? new MongoRateLimitStore() : undefined),
+    store: deps.rateLimitStore,
   });
   // Straight on the app: a nested Router would add a dispatch layer to every request.
   mountRoutes(app, routeTable, deps, applyRateLimit);

@@ -1,3 +1,4 @@
+import { MemoryStore } from 'express-rate-limit';
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config';
 import { pingDatabase } from './db/pingDatabase';
@@ -21,6 +22,7 @@ import { createUsageMeter, meteringOff } from './modules/usage/usageMeter';
 import { createMetrics } from './modules/metrics/metrics';
 import { countCommittedPoints } from './modules/metrics/countCommittedPoints';
 import { registerStateGauges } from './modules/metrics/stateGauges';
+import { MongoRateLimitStore } from './modules/rateLimits/mongoRateLimitStore';
 import { countDeliveryBacklog } from './modules/webhooks/deliveryBacklog';
 
 export interface DepsOverrides {
@@ -92,6 +94,7 @@ export function createDeps(config: Config, logger: Logger, overrides: DepsOverri
     liveStream,
     keyIsActive: createKeyStatusCheck(config.QUERY_MAX_TIME_MS),
     metrics,
+    rateLimitStore: config.RATE_LIMIT_STORE === 'mongodb' ? new MongoRateLimitStore() : new MemoryStore(),
     pointsNotStored: ({ transport, points, failed }) => metrics?.pointsIngested(transport, failed ? 'failed' : 'refused', points),
     drainWrites: committer.drain,
   };

@@ -1,3 +1,4 @@
+import type { Store } from 'express-rate-limit';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -44,6 +45,11 @@ export interface AppDeps {
   /** A bucket of the organization by its name, for the InfluxDB routes' `db` / `bucket` parameter. */
   findBucketByName: (organizationId: string, name: string) => Promise<BucketRecord | null>;
   /** This instance's Prometheus registry and the counters the routes and consumers record into. */
+  /**
+   * Where requests are counted against their key's or IP's limit, shared with the MQTT broker
+   * (which counts publishes under the same `key:<id>`). The app's limiter initializes it.
+   */
+  rateLimitStore: Store;
   /** null with METRICS_ENABLED=false: nothing is instrumented. */
   metrics: Metrics | null;
   /** Counts points an ingest did not store (refused or failed), whatever the transport. */

@@ -2,16 +2,16 @@ import type { Config } from 'jest';
 
 const config: Config = {
   preset: 'ts-jest',
-  // request-filtering-agent ships only as an ES module. Node 20 require()s it, Jest's
-  // CommonJS runtime cannot, so Jest compiles that one package to CommonJS.
+  // request-filtering-agent and aedes ship only as ES modules. Node 20 require()s them,
+  // Jest's CommonJS runtime cannot, so Jest compiles those two packages to CommonJS.
   transform: {
     '^.+\\.ts$': 'ts-jest',
-    '/node_modules/request-filtering-agent/.+\\.js$': [
+    '/node_modules/(request-filtering-agent|aedes)/.+\\.js$': [
       'ts-jest',
       { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true } },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!request-filtering-agent/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(request-filtering-agent|aedes)/)'],
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],

@@ -99,6 +99,18 @@ export const configSchema = z.object({
   STREAM_MAX_BUFFERED_BYTES: count(1024, 256 * 1024),
   /** How far back Last-Event-ID can replay; also how long the live-event log keeps points. */
   STREAM_REPLAY_WINDOW_MS: count(1000, 600_000),
+  /** The MQTT broker (api.md §14) listens here; unset: no broker. */
+  MQTT_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  MQTT_HOST: z.string().min(1).default('0.0.0.0'),
+  /** MQTT over WebSocket (path /mqtt) on this port; unset: none. Needs MQTT_PORT. */
+  MQTT_WS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** PEM files: with both set, MQTT_PORT and MQTT_WS_PORT speak TLS (mqtts://, wss://). */
+  MQTT_TLS_CERT: z.string().min(1).optional(),
+  MQTT_TLS_KEY: z.string().min(1).optional(),
+  /** Connections one key may hold open on one instance. */
+  MQTT_MAX_CONNECTIONS_PER_KEY: count(1, 100),
+  /** How often connected keys are checked; a deleted or expired key is disconnected within this (api.md §14: 60 s). */
+  MQTT_KEY_CHECK_MS: z.coerce.number().int().min(10).max(60_000).default(30_000),
   /** false: nothing is instrumented and GET /metrics answers 404. */
   METRICS_ENABLED: flag.default(true),
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset, it is public. */

@@ -6,6 +6,7 @@ import { connectMongoose } from './db/connectMongoose';
 import { ensureIndexes } from './db/ensureIndexes';
 import { startDatabase } from './db/startDatabase';
 import { createLogger } from './logger';
+import { startMqtt } from './modules/mqtt/startMqtt';
 import { bootstrapOrganization } from './modules/organizations/bootstrap';
 import { scheduleRetention } from './modules/retention/retentionJob';
 import { localSecretKey } from './modules/webhooks/localSecretKey';
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
   const deps = createDeps(config, logger, { webhookSecretKey });
   await deps.liveStream.start();
   const app = buildApp(deps);
+  // Listening before HTTP is, so "dakkio-server listening" means every listener is up.
+  const mqtt = await startMqtt(deps);
+  if (mqtt) logger.info({ port: mqtt.port, wsPort: mqtt.wsPort, tls: Boolean(config.MQTT_TLS_CERT) }, 'mqtt listening');
   const server = app.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -80,6 +84,8 @@ async function main(): Promise<void> {
     beforeClose: deps.liveStream.endStreams,
     release: async () => {
       stopRetention();
+      // Before the writes drain: the broker's last publishes are among them, and are acknowledged once written.
+      await mqtt?.stop();
       await deps.drainWrites();
       await deps.usage.stop();
       await deps.liveStream.stop();

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { DomainError, type ValidationIssue } from '../shared/errors';
 
-type Location = 'params' | 'query' | 'body' | 'headers';
+/** Where the input came from: a part of an HTTP request, or an MQTT message's payload. */
+type Location = 'params' | 'query' | 'body' | 'headers' | 'payload';
 
 /** Every problem, not only the first; unknown keys are reported one path each. */
 function toIssues(location: Location, error: z.ZodError): ValidationIssue[] {
@@ -46,11 +47,11 @@ export function parseOrThrow<S extends z.ZodType>(
   location: Location,
   schema: S | undefined,
   input: unknown,
-  scanForReservedKeys = location === 'body',
+  scanForReservedKeys = location === 'body' || location === 'payload',
 ): z.output<S> | undefined {
   if (!schema) return undefined;
   const result = schema.safeParse(input);
-  const reserved = scanForReservedKeys ? reservedKeyIssues(input, ['body']) : [];
+  const reserved = scanForReservedKeys ? reservedKeyIssues(input, [location]) : [];
   if (result.success && reserved.length === 0) return result.data;
   if (!result.success && location === 'params') {
     // A malformed ID in the path has one documented answer: "Invalid <thing> ID format".

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { buildApp } from '../../src/app';
+import { type RunningMqtt, startMqtt } from '../../src/modules/mqtt/startMqtt';
 import { loadConfig, type Config } from '../../src/config';
 import { createDeps } from '../../src/createDeps';
 import type { AppDeps } from '../../src/http/route';
@@ -22,6 +23,8 @@ export interface TestApp {
   bcryptCompares: () => number;
   /** The app's per-process parts, e.g. to subscribe to committed points as a consumer would. */
   deps: AppDeps;
+  /** The MQTT broker, when the env sets MQTT_PORT (0: any free port). */
+  mqtt: RunningMqtt | null;
   close: () => Promise<void>;
 }
 
@@ -67,13 +70,16 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const server: Server = await new Promise((resolve) => {
     const listening = buildApp(deps).listen(0, '127.0.0.1', () => resolve(listening));
   });
+  const mqtt = await startMqtt(deps);
   return {
     http: request.agent(server),
+    mqtt,
     config,
     logs,
     bcryptCompares: () => compares,
     deps,
     close: async () => {
+      await mqtt?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.liveStream.stop();
       await closed;

@@ -2,7 +2,7 @@ import type { Logger } from '../../logger';
 import type { DataPointRecord } from '../points/model';
 
 /** How the points arrived; consumers count and label by it. */
-export type Transport = 'http' | 'http-batch' | 'line-protocol';
+export type Transport = 'http' | 'http-batch' | 'line-protocol' | 'mqtt';
 
 /** Published once per request whose points the database acknowledged (never for a replay). */
 export interface PointsCommitted {

@@ -33,11 +33,14 @@ const pointFields = {
   metadata: metadataField.optional(),
 };
 
+/** 1 to 1000 points: a batch body's `dataPoints`, or an MQTT payload's array. */
+export const pointsArray = <T extends z.ZodType>(point: T) =>
+  z.array(point).min(1, 'Give at least one point').max(1000, 'At most 1000 points per batch');
+
 export const ingestPointBody = z.strictObject({ bucketId: objectIdString, ...pointFields });
-export const ingestBatchBody = z.strictObject({
-  bucketId: objectIdString,
-  dataPoints: z.array(z.strictObject(pointFields)).min(1, 'Give at least one point').max(1000, 'At most 1000 points per batch'),
-});
+export const ingestBatchBody = z.strictObject({ bucketId: objectIdString, dataPoints: pointsArray(z.strictObject(pointFields)) });
+/** A point whose bucket and data source are named elsewhere (the MQTT topic). */
+export const sourcePointFields = z.strictObject({ timestamp: pointFields.timestamp, values: valuesField, metadata: pointFields.metadata });
 
 export const idempotencyHeaders = z.object({
   'idempotency-key': z

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ErrorCode } from '../../shared/errors';
 import type { RuleState } from '../alerts/model';
 import type { Transport } from '../ingest/pointsCommitted';
@@ -29,9 +29,14 @@ export interface Metrics {
   groupCommitted: (points: number) => void;
   alertTransition: (from: RuleState, to: RuleState) => void;
   webhookAttempt: (result: DeliveryResult) => void;
+  mqttConnections: (change: 1 | -1) => void;
+  mqttMessage: (result: MqttMessageResult) => void;
 }
 
-const transports: readonly Transport[] = ['http', 'http-batch', 'line-protocol'];
+const transports: readonly Transport[] = ['http', 'http-batch', 'line-protocol', 'mqtt'];
+/** What became of an MQTT PUBLISH: stored; invalid (acknowledged and dropped); refused (connection closed); failed (the database). */
+export type MqttMessageResult = 'stored' | 'invalid' | 'refused' | 'failed';
+const mqttResults: readonly MqttMessageResult[] = ['stored', 'invalid', 'refused', 'failed'];
 const ingestResults: readonly IngestResult[] = ['stored', 'refused', 'failed'];
 const batchBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
 
@@ -88,6 +93,18 @@ export function createMetrics(): Metrics {
     labelNames: ['result'] as const,
     registers: [register],
   });
+  const mqttConnections = new Gauge({
+    name: 'dakkio_mqtt_connections',
+    help: 'MQTT connections this instance holds (authenticated)',
+    registers: [register],
+  });
+  const mqttMessages = new Counter({
+    name: 'dakkio_mqtt_messages_total',
+    help: 'MQTT PUBLISH packets received from devices, by outcome',
+    labelNames: ['result'] as const,
+    registers: [register],
+  });
+  for (const result of mqttResults) mqttMessages.inc({ result }, 0);
   // Zero series from the start, so rate() and sum() see a counter before its first point.
   for (const transport of transports) for (const result of ingestResults) ingested.inc({ transport, result }, 0);
 
@@ -113,5 +130,7 @@ export function createMetrics(): Metrics {
     groupCommitted: (points) => batches.observe(points),
     alertTransition: (from, to) => transitions.inc({ from, to }),
     webhookAttempt: (result) => deliveries.inc({ result }),
+    mqttConnections: (change) => mqttConnections.inc(change),
+    mqttMessage: (result) => mqttMessages.inc({ result }),
   };
 }

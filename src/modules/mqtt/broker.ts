@@ -1,0 +1,156 @@
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { publicErrorBody } from '../../http/errorBody';
+import type { Logger } from '../../logger';
+import { DomainError, type ErrorCode, isDomainError } from '../../shared/errors';
+import type { KeyVerifier, VerifiedKey } from '../keys/verifyKey';
+import type { Metrics } from '../metrics/metrics';
+import type { DeviceConnections } from './deviceConnections';
+import type { LiveSubscriptions } from './liveSubscriptions';
+import { type PublishPorts, publishPoints } from './publishPoints';
+import { bucketOfSource } from './sourceAccess';
+import { parseSourceTopic, topicOf } from './topics';
+
+export interface BrokerPorts extends PublishPorts {
+  verifyKey: KeyVerifier;
+  connections: DeviceConnections;
+  live: LiveSubscriptions;
+  metrics: Metrics | null;
+  logger: Logger;
+}
+
+export interface MqttBroker {
+  handle: Aedes['handle'];
+  /** Refuses new connections, lets every write in flight finish and be acknowledged, then closes the connections. */
+  drain: () => Promise<void>;
+}
+
+/** CONNACK return codes of MQTT 3.1.1 (§3.2.2.3). */
+const serverUnavailable = 3;
+const badUsernameOrPassword = 4;
+const refuseConnection = (returnCode: number, message: string) => Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+
+/** Refusals: the publish is not the device's to make. Anything else that fails is the database's (failed). */
+const refusals = new Set<ErrorCode>(['FORBIDDEN', 'RATE_LIMITED', 'DATA_SOURCE_NOT_FOUND', 'BUCKET_NOT_FOUND']);
+/** Where an acknowledged device message goes instead of its topic: nobody may subscribe there, so raw payloads reach no one. */
+const swallowedTopic = '$dakkio/acknowledged';
+
+const livePacket = (topic: string, payload: string): PublishPacket => ({
+  cmd: 'publish',
+  topic,
+  payload,
+  qos: 0,
+  retain: false,
+  dup: false,
+});
+
+/**
+ * The embedded aedes broker of api.md §14. A PUBLISH is written in `authorizePublish`, the
+ * one hook aedes runs before it sends the PUBACK, so a PUBACK means the database
+ * acknowledged the points; calling back with an error closes the connection unacknowledged.
+ */
+export async function createMqttBroker(ports: BrokerPorts): Promise<MqttBroker> {
+  const keys = new WeakMap<Client, VerifiedKey>();
+  let draining = false;
+  let inFlight = 0;
+  let whenIdle: (() => void) | undefined;
+  const settled = () => {
+    inFlight -= 1;
+    if (inFlight === 0) whenIdle?.();
+  };
+
+  const broker = await Aedes.createBroker({
+    preConnect: (_client, packet, done) => {
+      // A Last Will would be published to a points topic when the device drops: not a reading.
+      packet.will = undefined;
+      done(draining ? new Error('shutting down') : null, !draining);
+    },
+    authenticate: (client, username, password, done) => {
+      const presented = password && password.length > 0 ? password.toString('utf8') : (username ?? '');
+      ports.verifyKey(presented).then(
+        (verification) => {
+          if (!verification.valid) return done(refuseConnection(badUsernameOrPassword, 'bad key'), false);
+          if (client.conn.destroyed) return done(refuseConnection(serverUnavailable, 'gone'), false);
+          const key = verification.key;
+          const connection = { close: () => client.close() };
+          if (!ports.connections.add(key.id, connection)) {
+            return done(refuseConnection(serverUnavailable, 'too many connections for this key'), false);
+          }
+          keys.set(client, key);
+          ports.metrics?.mqttConnections(1);
+          client.conn.once('close', () => {
+            ports.connections.remove(key.id, connection);
+            ports.live.removeAll(client);
+            ports.metrics?.mqttConnections(-1);
+          });
+          done(null, true);
+        },
+        () => done(refuseConnection(serverUnavailable, 'key could not be checked'), false),
+      );
+    },
+    authorizePublish: (client, packet, done) => {
+      const key = client ? keys.get(client) : undefined;
+      const topic = parseSourceTopic(packet.topic);
+      if (!key || topic?.channel !== 'points') {
+        ports.metrics?.mqttMessage('refused');
+        return done(new Error('topic refused'));
+      }
+      inFlight += 1;
+      publishPoints(key, topic.sourceId, packet.payload as Buffer, ports)
+        .then((outcome) => {
+          if ('invalid' in outcome) {
+            ports.metrics?.mqttMessage('invalid');
+            const reason = JSON.stringify(publicErrorBody(outcome.invalid));
+            broker.publish(livePacket(topicOf(topic.sourceId, 'errors'), reason), () => undefined);
+          } else {
+            ports.metrics?.mqttMessage('stored');
+          }
+          packet.topic = swallowedTopic;
+          packet.retain = false;
+          done(null);
+        })
+        .catch((error: unknown) => {
+          const refused = isDomainError(error) && refusals.has(error.code);
+          ports.metrics?.mqttMessage(refused ? 'refused' : 'failed');
+          if (!refused) ports.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'mqtt publish not stored');
+          done(error instanceof Error ? error : new DomainError('INTERNAL'));
+        })
+        .finally(settled);
+    },
+    authorizeSubscribe: (client, subscription, done) => {
+      const key = keys.get(client);
+      const topic = parseSourceTopic(subscription.topic);
+      if (!key || !topic || !key.scopes.includes('data:read')) return done(null, null);
+      bucketOfSource(key, topic.sourceId, ports)
+        .then(async (bucket) => {
+          if (topic.channel === 'points') {
+            const send = (to: string, payload: string) => client.publish(livePacket(to, payload), () => undefined);
+            await ports.live.add(client, bucket._id.toHexString(), topic.sourceId, send);
+          }
+          // Delivered at QoS 0 whatever was asked: a live feed, never queued for an offline session.
+          done(null, { ...subscription, qos: 0 });
+        })
+        .catch(() => done(null, null));
+    },
+  });
+  broker.on('unsubscribe', (topics, client) => {
+    for (const topic of topics) {
+      const source = parseSourceTopic(topic);
+      if (source?.channel === 'points') ports.live.remove(client, source.sourceId);
+    }
+  });
+
+  return {
+    handle: broker.handle,
+    drain: async () => {
+      draining = true;
+      // aedes has no typed way to stop reading a client; paused clients are closed below, never resumed.
+      const clients = Object.values((broker as unknown as { clients: Record<string, { pause?: () => void }> }).clients);
+      for (const client of clients) client.pause?.();
+      if (inFlight > 0) await new Promise<void>((resolve) => (whenIdle = resolve));
+      // The PUBACK of the last write is sent on the turn after its callback.
+      await new Promise((resolve) => setImmediate(resolve));
+      ports.connections.closeAll();
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+    },
+  };
+}

@@ -4,6 +4,7 @@ import type { Logger } from '../../logger';
 import { DomainError, type ErrorCode, isDomainError } from '../../shared/errors';
 import type { KeyVerifier, VerifiedKey } from '../keys/verifyKey';
 import type { Metrics } from '../metrics/metrics';
+import type { UsageMeter } from '../usage/usageMeter';
 import type { DeviceConnections } from './deviceConnections';
 import type { LiveSubscriptions } from './liveSubscriptions';
 import { type PublishPorts, publishPoints } from './publishPoints';
@@ -14,6 +15,7 @@ export interface BrokerPorts extends PublishPorts {
   verifyKey: KeyVerifier;
   connections: DeviceConnections;
   live: LiveSubscriptions;
+  usage: UsageMeter;
   metrics: Metrics | null;
   logger: Logger;
 }
@@ -94,6 +96,8 @@ export async function createMqttBroker(ports: BrokerPorts): Promise<MqttBroker> 
         ports.metrics?.mqttMessage('refused');
         return done(new Error('topic refused'));
       }
+      // Each PUBLISH is one API call of the organization, as an HTTP ingest request is.
+      ports.usage.count(key.organizationId);
       inFlight += 1;
       publishPoints(key, topic.sourceId, packet.payload as Buffer, ports)
         .then((outcome) => {

@@ -130,8 +130,9 @@ export async function createMqttBroker(ports: BrokerPorts): Promise<MqttBroker> 
             const send = (to: string, payload: string) => client.publish(livePacket(to, payload), () => undefined);
             await ports.live.add(client, bucket._id.toHexString(), topic.sourceId, send);
           }
-          // Delivered at QoS 0 whatever was asked: a live feed, never queued for an offline session.
-          done(null, { ...subscription, qos: 0 });
+          // Live points go out at QoS 0 whatever was asked (a live feed, never queued for an offline
+          // session), though aedes 1.x repeats the requested QoS in the SUBACK.
+          done(null, subscription);
         })
         .catch(() => done(null, null));
     },

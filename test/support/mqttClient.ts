@@ -8,7 +8,12 @@ export async function connectDevice(url: string, key: string, options: IClientOp
 export const mqttUrl = (port: number, scheme = 'mqtt') => `${scheme}://127.0.0.1:${port}`;
 
 /** Resolves with 'acknowledged' on PUBACK, or 'closed' when the broker closes the connection instead. */
-export async function publishOutcome(client: MqttClient, topic: string, payload: string, qos: 0 | 1 = 1): Promise<'acknowledged' | 'closed'> {
+export async function publishOutcome(
+  client: MqttClient,
+  topic: string,
+  payload: string,
+  qos: 0 | 1 = 1,
+): Promise<'acknowledged' | 'closed'> {
   const closed = new Promise<'closed'>((resolve) => client.once('close', () => resolve('closed')));
   const acknowledged = client.publishAsync(topic, payload, { qos }).then(() => 'acknowledged' as const);
   return Promise.race([acknowledged, closed]);

@@ -7,6 +7,8 @@ const root = path.resolve(__dirname, '../..');
 
 export interface RunningServer {
   port: number;
+  /** The MQTT port, when the server was started with MQTT_PORT. */
+  mqttPort: number | null;
   baseUrl: string;
   output: () => string;
   stop: () => Promise<number | null>;
@@ -55,8 +57,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<R
     child.stdout?.on('data', check);
     child.once('exit', () => reject(new Error(`server exited:\n${output()}`)));
   });
+  const mqttPort = /"port":(\d+)[^\n]*"msg":"mqtt listening"/.exec(output())?.[1];
   return {
     port,
+    mqttPort: mqttPort ? Number(mqttPort) : null,
     baseUrl: `http://127.0.0.1:${port}`,
     output,
     stop: async () => {

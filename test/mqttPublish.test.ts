@@ -11,7 +11,9 @@ import { useTestApp } from './support/testApp';
  * use: PUBACK only after the points are stored, checked as POST /api/data checks them.
  */
 
-const app = useTestApp({ MQTT_PORT: '0' });
+const app = useTestApp({ MQTT_PORT: '0', BODY_LIMIT_BYTES: '4096' });
+/** Holds writes in the commit window, so publishes pile up in flight. */
+const slowApp = useTestApp({ MQTT_PORT: '0', GROUP_COMMIT_WINDOW_MS: '300' });
 const storedOf = (sourceId: string) =>
   DataPointModel.find({ dataSourceId: new Types.ObjectId(sourceId) })
     .sort({ timestamp: 1 })
@@ -129,5 +131,64 @@ describe('MQTT PUBLISH dakkio/sources/:id/points', () => {
     expect(await storedOf(foreign)).toHaveLength(0);
     expect(await storedOf(otherOrganization)).toHaveLength(0);
     expect(await storedOf(sourceId)).toHaveLength(before);
+  });
+
+  it('drops hostile payloads as invalid, and closes a connection whose packet declares more than the limit', async () => {
+    const source = await createDataSource(app(), tenant.adminKey, tenant.bucketId);
+    const listener = await device(tenant.readKey);
+    const reasons = collectMessages(listener, `dakkio/sources/${source}/errors`);
+    await listener.subscribeAsync(`dakkio/sources/${source}/errors`, { qos: 1 });
+    const client = await device(tenant.writeKey);
+    const hostile = [
+      '{"values":{"__proto__":{"polluted":1},"temperature":1}}',
+      '{"values":{"temperature":1},"metadata":{"constructor":"x"}}',
+      String.fromCharCode(0, 255, 254, 7),
+      JSON.stringify(Array.from({ length: 1001 }, () => ({ values: { temperature: 1 } }))).slice(0, 4000),
+      JSON.stringify({ values: { temperature: 1 }, metadata: { note: 'x'.repeat(4100) } }),
+      'null',
+      '[[1]]',
+    ];
+    for (const payload of hostile) expect(await publishOutcome(client, pointsTopic(source), payload)).toBe('acknowledged');
+    await eventually(
+      async () => reasons.length,
+      (count) => count === hostile.length,
+      'a reason for each',
+    );
+    expect(reasons.map((reason) => (reason as { error: string }).error)).toEqual([
+      'Validation Error',
+      'Validation Error',
+      'Validation Error',
+      'Validation Error',
+      'Payload Too Large',
+      'Validation Error',
+      'Validation Error',
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // Past BODY_LIMIT_BYTES and the room for a header, the packet is refused before it is read whole.
+    const closed = await publishOutcome(client, pointsTopic(source), JSON.stringify({ values: { temperature: 1 }, pad: 'x'.repeat(8000) }));
+    expect(closed).toBe('closed');
+    expect(await storedOf(source)).toHaveLength(0);
+  });
+});
+
+describe('MQTT PUBLISH pipelined without waiting for PUBACKs', () => {
+  it('holds at most 100 publishes of one connection in flight, closing it past that; every acknowledged point is stored', async () => {
+    const tenant = await createTenant(slowApp());
+    const source = await createDataSource(slowApp(), tenant.adminKey, tenant.bucketId);
+    const client = await connectDevice(mqttUrl(slowApp().mqtt!.port), tenant.writeKey);
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    let acknowledged = 0;
+    for (let i = 0; i < 150; i += 1) {
+      client.publishAsync(pointsTopic(source), JSON.stringify({ values: { temperature: i } }), { qos: 1 }).then(
+        () => (acknowledged += 1),
+        () => undefined,
+      );
+    }
+    await closed;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await client.endAsync(true);
+    const stored = await storedOf(source);
+    expect(stored.length).toBeLessThanOrEqual(100);
+    expect(stored.length).toBeGreaterThanOrEqual(acknowledged);
   });
 });

@@ -8,6 +8,7 @@ import type { UsageMeter } from '../usage/usageMeter';
 import type { DeviceConnections } from './deviceConnections';
 import type { LiveSubscriptions } from './liveSubscriptions';
 import { type PublishPorts, publishPoints } from './publishPoints';
+import { limitPacketSize } from './packetSizeLimit';
 import { bucketOfSource } from './sourceAccess';
 import { parseSourceTopic, topicOf } from './topics';
 
@@ -36,6 +37,11 @@ const refusals = new Set<ErrorCode>(['FORBIDDEN', 'RATE_LIMITED', 'DATA_SOURCE_N
 /** Where an acknowledged device message goes instead of its topic: nobody may subscribe there, so raw payloads reach no one. */
 const swallowedTopic = '$dakkio/acknowledged';
 
+/** Room for a PUBLISH's topic, packet id and fixed header beyond its payload. */
+const packetOverheadBytes = 1024;
+/** Publishes one connection may have waiting for the database; past it the connection is closed (the device resends). */
+export const maxPublishesInFlightPerConnection = 100;
+
 const livePacket = (topic: string, payload: string): PublishPacket => ({
   cmd: 'publish',
   topic,
@@ -52,6 +58,7 @@ const livePacket = (topic: string, payload: string): PublishPacket => ({
  */
 export async function createMqttBroker(ports: BrokerPorts): Promise<MqttBroker> {
   const keys = new WeakMap<Client, VerifiedKey>();
+  const inFlightOf = new WeakMap<Client, number>();
   let draining = false;
   let inFlight = 0;
   let whenIdle: (() => void) | undefined;
@@ -92,10 +99,17 @@ export async function createMqttBroker(ports: BrokerPorts): Promise<MqttBroker> 
     authorizePublish: (client, packet, done) => {
       const key = client ? keys.get(client) : undefined;
       const topic = parseSourceTopic(packet.topic);
-      if (!key || topic?.channel !== 'points') {
+      if (!client || !key || topic?.channel !== 'points') {
         ports.metrics?.mqttMessage('refused');
         return done(new Error('topic refused'));
       }
+      // aedes reads on while publishes wait, so a client that pipelines without limit is stopped here.
+      const waiting = inFlightOf.get(client) ?? 0;
+      if (waiting >= maxPublishesInFlightPerConnection) {
+        ports.metrics?.mqttMessage('refused');
+        return done(new Error('too many publishes in flight'));
+      }
+      inFlightOf.set(client, waiting + 1);
       // Each PUBLISH is one API call of the organization, as an HTTP ingest request is.
       ports.usage.count(key.organizationId);
       inFlight += 1;
@@ -118,7 +132,10 @@ export async function createMqttBroker(ports: BrokerPorts): Promise<MqttBroker> 
           if (!refused) ports.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'mqtt publish not stored');
           done(error instanceof Error ? error : new DomainError('INTERNAL'));
         })
-        .finally(settled);
+        .finally(() => {
+          inFlightOf.set(client, (inFlightOf.get(client) ?? 1) - 1);
+          settled();
+        });
     },
     authorizeSubscribe: (client, subscription, done) => {
       const key = keys.get(client);
@@ -145,7 +162,12 @@ export async function createMqttBroker(ports: BrokerPorts): Promise<MqttBroker> 
   });
 
   return {
-    handle: broker.handle,
+    handle: (stream, request) => {
+      const client = broker.handle(stream, request);
+      // A PUBLISH carries at most a payload of BODY_LIMIT_BYTES plus its topic and header.
+      limitPacketSize(client, ports.maxPayloadBytes + packetOverheadBytes);
+      return client;
+    },
     drain: async () => {
       draining = true;
       // aedes has no typed way to stop reading a client; paused clients are closed below, never resumed.

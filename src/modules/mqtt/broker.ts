@@ -1,23 +1,17 @@
-import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { publicErrorBody } from '../../http/errorBody';
 import type { Logger } from '../../logger';
 import { DomainError, type ErrorCode, isDomainError } from '../../shared/errors';
-import type { KeyVerifier, VerifiedKey } from '../keys/verifyKey';
-import type { Metrics } from '../metrics/metrics';
+import type { VerifiedKey } from '../keys/verifyKey';
 import type { UsageMeter } from '../usage/usageMeter';
-import type { DeviceConnections } from './deviceConnections';
-import type { LiveSubscriptions } from './liveSubscriptions';
+import { type AuthenticatePorts, createDeviceAuthenticator } from './authenticateDevice';
 import { type PublishPorts, publishPoints } from './publishPoints';
 import { limitPacketSize } from './packetSizeLimit';
 import { bucketOfSource } from './sourceAccess';
 import { parseSourceTopic, topicOf } from './topics';
 
-export interface BrokerPorts extends PublishPorts {
-  verifyKey: KeyVerifier;
-  connections: DeviceConnections;
-  live: LiveSubscriptions;
+export interface BrokerPorts extends PublishPorts, AuthenticatePorts {
   usage: UsageMeter;
-  metrics: Metrics | null;
   logger: Logger;
 }
 
@@ -26,11 +20,6 @@ export interface MqttBroker {
   /** Refuses new connections, lets every write in flight finish and be acknowledged, then closes the connections. */
   drain: () => Promise<void>;
 }
-
-/** CONNACK return codes of MQTT 3.1.1 (§3.2.2.3). */
-const serverUnavailable = 3;
-const badUsernameOrPassword = 4;
-const refuseConnection = (returnCode: number, message: string) => Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 
 /** Refusals: the publish is not the device's to make. Anything else that fails is the database's (failed). */
 const refusals = new Set<ErrorCode>(['FORBIDDEN', 'RATE_LIMITED', 'DATA_SOURCE_NOT_FOUND', 'BUCKET_NOT_FOUND']);
@@ -73,29 +62,7 @@ export async function createMqttBroker(ports: BrokerPorts): Promise<MqttBroker> 
       packet.will = undefined;
       done(draining ? new Error('shutting down') : null, !draining);
     },
-    authenticate: (client, username, password, done) => {
-      const presented = password && password.length > 0 ? password.toString('utf8') : (username ?? '');
-      ports.verifyKey(presented).then(
-        (verification) => {
-          if (!verification.valid) return done(refuseConnection(badUsernameOrPassword, 'bad key'), false);
-          if (client.conn.destroyed) return done(refuseConnection(serverUnavailable, 'gone'), false);
-          const key = verification.key;
-          const connection = { close: () => client.close() };
-          if (!ports.connections.add(key.id, connection)) {
-            return done(refuseConnection(serverUnavailable, 'too many connections for this key'), false);
-          }
-          keys.set(client, key);
-          ports.metrics?.mqttConnections(1);
-          client.conn.once('close', () => {
-            ports.connections.remove(key.id, connection);
-            ports.live.removeAll(client);
-            ports.metrics?.mqttConnections(-1);
-          });
-          done(null, true);
-        },
-        () => done(refuseConnection(serverUnavailable, 'key could not be checked'), false),
-      );
-    },
+    authenticate: createDeviceAuthenticator(ports, keys),
     authorizePublish: (client, packet, done) => {
       const key = client ? keys.get(client) : undefined;
       const topic = parseSourceTopic(packet.topic);

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import type { MqttClient } from 'mqtt';
+import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
 import { eventually } from './support/alertKit';
 import { collectMessages, connectDevice, grantedQos, mqttUrl, publishOutcome } from './support/mqttClient';
 import { createBucket, createDataSource, createTenant, type Tenant } from './support/tenants';
@@ -117,5 +117,31 @@ describe('MQTT SUBSCRIBE dakkio/sources/:id/points', () => {
     // The admin key of the organization reaches every bucket of it.
     const admin = await connect(tenant.adminKey);
     expect(await grantedQos(admin, [pointsTopic(otherBucketSource), pointsTopic(otherOrganizationSource)])).toEqual([1, 128]);
+  });
+
+  it('keeps no session: a client asking to resume one starts clean and gets the points after subscribing again', async () => {
+    const options = { clientId: `dashboard-${Date.now()}`, clean: false };
+    const first = await connectDevice(mqttUrl(app().mqtt!.port), tenant.readKey, options);
+    await grantedQos(first, [pointsTopic(sourceId)]);
+    await first.endAsync();
+    const again = mqtt.connect(mqttUrl(app().mqtt!.port), { username: tenant.readKey, protocolVersion: 4, reconnectPeriod: 0, ...options });
+    clients.push(again);
+    const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+      again.once('connect', resolve);
+      again.once('error', reject);
+    });
+    expect(connack.sessionPresent).toBe(false);
+    const received = collectMessages(again, pointsTopic(sourceId));
+    await grantedQos(again, [pointsTopic(sourceId)]);
+    await app()
+      .http.post('/api/data')
+      .set('X-API-Key', tenant.writeKey)
+      .send({ bucketId: tenant.bucketId, dataSourceId: sourceId, values: { temperature: 3 } })
+      .expect(201);
+    await eventually(
+      async () => received.length,
+      (count) => count === 1,
+      'the point after subscribing again',
+    );
   });
 });

@@ -60,6 +60,9 @@ export async function createMqttBroker(ports: BrokerPorts): Promise<MqttBroker> 
     preConnect: (_client, packet, done) => {
       // A Last Will would be published to a points topic when the device drops: not a reading.
       packet.will = undefined;
+      // Sessions are not kept: another instance could not resume them, and a restored
+      // subscription would bypass authorizeSubscribe, which starts the live feed.
+      packet.clean = true;
       done(draining ? new Error('shutting down') : null, !draining);
     },
     authenticate: createDeviceAuthenticator(ports, keys),

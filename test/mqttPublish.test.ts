@@ -54,7 +54,7 @@ describe('MQTT PUBLISH dakkio/sources/:id/points', () => {
     });
   });
 
-  it('stores a QoS 0 point and an array of points, with the time of arrival when no timestamp is given', async () => {
+  it('stores a QoS 0 point, an array of points and a QoS 2 point, with the time of arrival when no timestamp is given', async () => {
     const source = await createDataSource(app(), tenant.adminKey, tenant.bucketId);
     const client = await device(tenant.writeKey);
     const before = Date.now();
@@ -67,6 +67,9 @@ describe('MQTT PUBLISH dakkio/sources/:id/points', () => {
       'four points',
     );
     expect(stored.map((point) => point.values.temperature)).toEqual([11, 12, 13, 1]);
+    // QoS 2 is written before the PUBREC, as QoS 1 before the PUBACK.
+    await client.publishAsync(pointsTopic(source), JSON.stringify({ values: { temperature: 2 } }), { qos: 2 });
+    expect(await storedOf(source)).toHaveLength(5);
     expect(stored[3]!.timestamp.getTime()).toBeGreaterThanOrEqual(before - 1000);
   });
 

@@ -124,6 +124,9 @@ export async function createMqttBroker(ports: BrokerPorts): Promise<MqttBroker> 
         .catch(() => done(null, null));
     },
   });
+  // Why a connection was closed or refused; the messages are the broker's and ours, never a key.
+  broker.on('clientError', (_client, error) => ports.logger.debug({ err: error.message }, 'mqtt connection closed on an error'));
+  broker.on('connectionError', (_client, error) => ports.logger.debug({ err: error.message }, 'mqtt connection refused'));
   broker.on('unsubscribe', (topics, client) => {
     for (const topic of topics) {
       const source = parseSourceTopic(topic);

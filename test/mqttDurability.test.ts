@@ -1,5 +1,6 @@
 import mongoose, { Types } from 'mongoose';
 import type { MqttClient } from 'mqtt';
+import { connect as connectTcp } from 'node:net';
 import { connectDevice, mqttUrl } from './support/mqttClient';
 import {
   callServer,
@@ -122,4 +123,22 @@ describe('MQTT on a graceful stop (SIGTERM)', () => {
     const check = await callServer(server, 'GET', '/health').catch(() => null);
     expect(check).toBeNull();
   }, 40_000);
+});
+
+describe('MQTT on a graceful stop with a connection that never sent CONNECT', () => {
+  it('ends that connection instead of waiting for the connect timeout, and exits 0', async () => {
+    const server = await startServerProcess({
+      MONGODB_URI: freshDatabaseUri('mqtt_idle_stop'),
+      DAKKIO_BOOTSTRAP_ADMIN_KEY: adminKey,
+      MQTT_PORT: '0',
+      MQTT_HOST: '127.0.0.1',
+      // Past this the stop gives up and exits 1; aedes alone would hold the socket for 30 s.
+      SHUTDOWN_TIMEOUT_MS: '3000',
+    });
+    const idle = connectTcp(server.mqttPort!, '127.0.0.1');
+    await new Promise((resolve) => idle.once('connect', resolve));
+    const closedByServer = new Promise<void>((resolve) => idle.once('close', () => resolve()));
+    expect(await server.stop()).toBe(0);
+    await closedByServer;
+  });
 });

@@ -278,5 +278,26 @@ describe('MQTT over WebSocket without TLS: ws://…/mqtt on MQTT_WS_PORT', () =>
       expect(await refusesConnections(port)).toBe(true);
       expect(await refusesConnections(wsPort)).toBe(true);
     });
+
+    it.each([
+      ['MQTT_WS_PORT without MQTT_PORT', { MQTT_WS_PORT: 1884 }, ['MQTT_PORT: required with MQTT_TLS_CERT, MQTT_TLS_KEY or MQTT_WS_PORT']],
+      [
+        'a certificate file that cannot be read',
+        { MQTT_PORT: 0, MQTT_TLS_CERT: '/nonexistent/cert.pem', MQTT_TLS_KEY: '/nonexistent/key.pem' },
+        ['MQTT_TLS_CERT: cannot read /nonexistent/cert.pem (ENOENT)'],
+      ],
+    ])(
+      '%s: a ConfigError naming the setting, rather than a silently missing broker or a raw file error',
+      async (_label, settings, problems) => {
+        const deps = wsApp().deps;
+        const base = { ...deps.config, MQTT_PORT: undefined, MQTT_WS_PORT: undefined, MQTT_TLS_CERT: undefined, MQTT_TLS_KEY: undefined };
+        const error = await startMqtt({ ...deps, config: { ...base, ...settings } }).then(
+          () => null,
+          (refusal: unknown) => refusal,
+        );
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toEqual(problems);
+      },
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { type AddressInfo, createServer as createNetServer, type Server } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { ConfigError } from '../../config';
@@ -19,11 +19,34 @@ export interface RunningMqtt {
   stop: () => Promise<void>;
 }
 
+function readPem(variable: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ConfigError([`${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`]);
+  }
+}
+
+/** Checked whether MQTT_PORT is set or not: a half-made MQTT setting is a mistake to report, not to ignore. */
 function tlsOptions(config: AppDeps['config']): { cert: Buffer; key: Buffer } | null {
   const { MQTT_TLS_CERT: certPath, MQTT_TLS_KEY: keyPath } = config;
-  if (!certPath && !keyPath) return null;
-  if (!certPath || !keyPath) throw new ConfigError(['MQTT_TLS_CERT and MQTT_TLS_KEY: set both or neither']);
-  return { cert: readFileSync(certPath), key: readFileSync(keyPath) };
+  const problems = [
+    ...(Boolean(certPath) !== Boolean(keyPath) ? ['MQTT_TLS_CERT and MQTT_TLS_KEY: set both or neither'] : []),
+    ...(config.MQTT_PORT === undefined && (certPath || keyPath || config.MQTT_WS_PORT !== undefined)
+      ? ['MQTT_PORT: required with MQTT_TLS_CERT, MQTT_TLS_KEY or MQTT_WS_PORT']
+      : []),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (!certPath || !keyPath) return null;
+  return { cert: readPem('MQTT_TLS_CERT', certPath), key: readPem('MQTT_TLS_KEY', keyPath) };
+}
+
+/** Keeps every open socket a listener accepted in `sockets`, so a stop can end the ones that never finished CONNECT. */
+function trackSockets(server: { on: (event: 'connection', listener: (socket: Socket) => void) => unknown }, sockets: Set<Socket>): void {
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
 }
 
 const listen = (server: Server | ReturnType<typeof createHttpServer>, port: number, host: string) =>
@@ -41,8 +64,8 @@ const closeServer = (server: { close: (done: () => void) => void }) => new Promi
  */
 export async function startMqtt(deps: AppDeps): Promise<RunningMqtt | null> {
   const { config } = deps;
-  if (config.MQTT_PORT === undefined) return null;
   const tls = tlsOptions(config);
+  if (config.MQTT_PORT === undefined) return null;
   const connections = createDeviceConnections({ maxPerKey: config.MQTT_MAX_CONNECTIONS_PER_KEY, keyIsActive: deps.keyIsActive });
   const broker = await createMqttBroker({
     ...deps,
@@ -52,6 +75,9 @@ export async function startMqtt(deps: AppDeps): Promise<RunningMqtt | null> {
     withinRateLimit: async (keyId) => (await deps.rateLimitStore.increment(`key:${keyId}`)).totalHits <= config.RATE_LIMIT_PER_KEY,
   });
   const mqttServer = tls ? createTlsServer(tls, broker.handle) : createNetServer(broker.handle);
+  // Connections that never completed CONNECT are not the broker's to close: aedes would wait its connect timeout (30 s).
+  const sockets = new Set<Socket>();
+  trackSockets(mqttServer, sockets);
   const port = await listen(mqttServer, config.MQTT_PORT, config.MQTT_HOST);
 
   let wsServer: ReturnType<typeof createHttpServer> | null = null;
@@ -62,6 +88,7 @@ export async function startMqtt(deps: AppDeps): Promise<RunningMqtt | null> {
       res.end();
     };
     wsServer = tls ? createHttpsServer(tls, notMqtt) : createHttpServer(notMqtt);
+    trackSockets(wsServer, sockets);
     new WebSocketServer({ server: wsServer, path: '/mqtt' }).on('connection', (socket, req) =>
       broker.handle(createWebSocketStream(socket), req),
     );
@@ -80,6 +107,7 @@ export async function startMqtt(deps: AppDeps): Promise<RunningMqtt | null> {
       clearInterval(keyChecks);
       const closed = [closeServer(mqttServer), ...(wsServer ? [closeServer(wsServer)] : [])];
       await broker.drain();
+      for (const socket of sockets) socket.destroy();
       await Promise.all(closed);
     },
   };

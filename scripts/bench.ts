@@ -12,6 +12,7 @@ import { aggregationLatency, authLatency, batchIngestRatio, seconds, singleInges
 import { cpuSeconds, peakRssMb, startChild } from './bench/processes';
 import { streamFanOut } from './bench/stream';
 import { analyticsLatency, instrumentationCost } from './bench/instrumentation';
+import { mqttVsHttpIngest } from './bench/mqtt';
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
@@ -25,7 +26,7 @@ function benchDatabaseUri(serverUri: string): string {
 /**
  * `npm run bench`: starts the database (MONGODB_URI, else the embedded one, in a process of
  * its own exactly as the server starts it) and the server as a separate process, seeds a
- * tenant, and measures A-K side by side in this one run.
+ * tenant, and measures A-L side by side in this one run.
  */
 async function main(): Promise<void> {
   const database = await startDatabase({ mongodbUri: process.env.MONGODB_URI });
@@ -44,11 +45,13 @@ async function main(): Promise<void> {
     RATE_LIMIT_PER_IP: '1000000000',
     // H holds 500 streams with one read key.
     STREAM_MAX_PER_KEY: '1000',
+    // L publishes over MQTT on any free port, which the server logs ("mqtt listening") before HTTP's line.
+    MQTT_PORT: '0',
   };
-  const listening = /"port":(\d+).*dakkio-server listening/;
+  const listening = /"port":(?<mqtt>\d+)[^\n]*"mqtt listening"[\s\S]*?"port":(?<http>\d+)[^\n]*"dakkio-server listening"/;
   const server = await startChild('src/main.js', serverEnv, listening);
   const bare = await startChild('scripts/bench/bareServer.js', {}, /listening (\d+)/);
-  const baseUrl = `http://127.0.0.1:${server.match[1]}`;
+  const baseUrl = `http://127.0.0.1:${server.match.groups!.http}`;
   try {
     await connectMongoose({ uri: dbUri, serverSelectionTimeoutMS: 5000 });
     const seed = await seedTenant(baseUrl, adminKey);
@@ -65,9 +68,15 @@ async function main(): Promise<void> {
     );
     // J: the same server on the same database with metrics and usage metering off, running only while measured.
     const uninstrumented = await startChild('src/main.js', { ...serverEnv, METRICS_ENABLED: 'false', USAGE_METERING: 'false' }, listening);
-    const j = await instrumentationCost(baseUrl, `http://127.0.0.1:${uninstrumented.match[1]}`, seed, seconds).finally(uninstrumented.stop);
+    const j = await instrumentationCost(baseUrl, `http://127.0.0.1:${uninstrumented.match.groups!.http}`, seed, seconds).finally(
+      uninstrumented.stop,
+    );
     process.stdout.write(
       `J single ingest with metrics and usage metering on vs off: ${round(j.on, 0)} req/s vs ${round(j.off, 0)} req/s, on/off ${round(j.ratio)} (goal ≥ 0.95)\n`,
+    );
+    const l = await mqttVsHttpIngest(baseUrl, `mqtt://127.0.0.1:${server.match.groups!.mqtt}`, seed, seconds);
+    process.stdout.write(
+      `L MQTT QoS 1 from 64 connections: ${round(l.mqtt, 0)} publishes/s vs HTTP single ingest ${round(l.http, 0)} req/s, mqtt/http ${round(l.ratio)} (goal ≥ 1.0); publish → PUBACK p50 ${round(l.p50, 1)} ms, p99 ${round(l.p99, 1)} ms (${l.acknowledged} publishes acknowledged, ${l.stored} points stored)\n`,
     );
     const a = await batchIngestRatio(baseUrl, seed);
     process.stdout.write(
@@ -134,7 +143,7 @@ async function main(): Promise<void> {
 
     const rss = peakRssMb(server.child.pid!);
     process.stdout.write(
-      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)} E=${round(e.p99, 1)} F=${round(f.ratio)} G=${round(g.perSecond, 0)}/${round(g.latencyP50, 0)} H1=${round(h1.ratio)}/${round(h1.delayP99, 0)} H2=${round(h2.ratio)}/${round(h2.delayP99, 0)} I1=${i ? `${round(i.batch.dakkio / i.batch.raw)}/${i.influxd ? round(i.batch.dakkio / i.batch.influxd) : '-'}` : 'aborted'} I2=${i?.influxd ? round(i.single.dakkio / i.single.influxd) : '-'} J=${round(j.ratio)} K=${round(k.overview.p50, 0)}/${round(k.bucket.p50, 0)}\n`,
+      `bench: A=${round(a.ratio)} B=${round(b.ratio)} C=${round(c.addedP50)}/${round(c.addedP99)} D=${round(d.p50, 1)} rss=${round(rss, 0)} E=${round(e.p99, 1)} F=${round(f.ratio)} G=${round(g.perSecond, 0)}/${round(g.latencyP50, 0)} H1=${round(h1.ratio)}/${round(h1.delayP99, 0)} H2=${round(h2.ratio)}/${round(h2.delayP99, 0)} I1=${i ? `${round(i.batch.dakkio / i.batch.raw)}/${i.influxd ? round(i.batch.dakkio / i.batch.influxd) : '-'}` : 'aborted'} I2=${i?.influxd ? round(i.single.dakkio / i.single.influxd) : '-'} J=${round(j.ratio)} K=${round(k.overview.p50, 0)}/${round(k.bucket.p50, 0)} L=${round(l.ratio)}/${round(l.p99, 1)}\n`,
     );
   } finally {
     await mongoose.connection.dropDatabase().catch(() => undefined);

@@ -176,6 +176,15 @@ describe('verified-key cache on the request path', () => {
     expect(app().bcryptCompares() - before).toBe(1);
   });
 
+  it('runs one bcrypt compare for 50 simultaneous first requests with a new key (500 dashboards opening at once)', async () => {
+    const tenant = await createTenant(app());
+    const fresh = await createBucketKey(app(), tenant.adminKey, tenant.bucketId, 'read');
+    const before = app().bcryptCompares();
+    const answers = await Promise.all(Array.from({ length: 50 }, () => listSources(fresh.key, tenant.bucketId)));
+    expect(answers.map((res) => res.status)).toEqual(answers.map(() => 200));
+    expect(app().bcryptCompares() - before).toBe(1);
+  });
+
   it('answers 401 on the next request with a cached key that was deleted through the API', async () => {
     const tenant = await createTenant(app());
     const key = await createBucketKey(app(), tenant.adminKey, tenant.bucketId, 'read');

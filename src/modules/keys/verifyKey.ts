@@ -58,6 +58,19 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
 
   const findByLookupHash = createKeyLookup(options.maxTimeMS ?? 10_000);
 
+  // Simultaneous first uses of a key share one compare: 500 streams opening at once with a
+  // new key would otherwise run 500 bcrypt compares, one CPU-heavy hash each.
+  const comparing = new Map<string, Promise<boolean>>();
+  const compareOnce = (presented: string, lookupHash: string, keyHash: string): Promise<boolean> => {
+    const id = `${lookupHash}:${keyHash}`;
+    let pending = comparing.get(id);
+    if (!pending) {
+      pending = compare(presented, keyHash).finally(() => comparing.delete(id));
+      comparing.set(id, pending);
+    }
+    return pending;
+  };
+
   return async (presented) => {
     const type = parseKeyType(presented);
     if (!type) return { valid: false, reason: 'MALFORMED' };
@@ -74,7 +87,7 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
     }
 
     if (matchedHashByLookup.get(lookupHash) !== record.keyHash) {
-      if (!(await compare(presented, record.keyHash))) return { valid: false, reason: 'WRONG_SECRET' };
+      if (!(await compareOnce(presented, lookupHash, record.keyHash))) return { valid: false, reason: 'WRONG_SECRET' };
     }
     remember(lookupHash, record.keyHash);
 

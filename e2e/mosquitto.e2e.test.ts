@@ -1,8 +1,8 @@
+import { type CertificateFiles, writeSelfSignedCertificate } from '../test/support/selfSignedCertificate';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generate } from 'selfsigned';
 import { createDataSource, createTenant, type Tenant } from '../test/support/tenants';
 import { startTestApp, type TestApp, useTestApp } from '../test/support/testApp';
 import { storedPoints } from './support/storedPoints';
@@ -227,34 +227,19 @@ describe('mosquitto_sub', () => {
 
 describe('mosquitto_pub over TLS (MQTT_TLS_CERT and MQTT_TLS_KEY set)', () => {
   let tlsApp: TestApp | undefined;
-  let dir: string;
+  let certificate: CertificateFiles | undefined;
   let caFile: string;
   let tenant: Tenant;
 
   beforeAll(async () => {
-    const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
-      keySize: 2048,
-      extensions: [
-        {
-          name: 'subjectAltName',
-          altNames: [
-            { type: 2, value: 'localhost' },
-            { type: 7, ip: '127.0.0.1' },
-          ],
-        },
-      ],
-    });
-    dir = mkdtempSync(path.join(tmpdir(), 'mosquitto-tls-'));
-    caFile = path.join(dir, 'cert.pem');
-    const keyFile = path.join(dir, 'key.pem');
-    writeFileSync(caFile, pems.cert);
-    writeFileSync(keyFile, pems.private);
-    tlsApp = await startTestApp({ MQTT_PORT: '0', MQTT_TLS_CERT: caFile, MQTT_TLS_KEY: keyFile });
+    certificate = await writeSelfSignedCertificate('mosquitto-tls');
+    caFile = certificate.certPath;
+    tlsApp = await startTestApp({ MQTT_PORT: '0', MQTT_TLS_CERT: certificate.certPath, MQTT_TLS_KEY: certificate.keyPath });
     tenant = await createTenant(tlsApp);
   });
   afterAll(async () => {
     await tlsApp?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    certificate?.remove();
   });
 
   it('publishes trusting the certificate (--cafile): exit 0, stored; untrusted or without TLS it does not connect', async () => {

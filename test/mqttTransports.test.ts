@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type CertificateFiles, writeSelfSignedCertificate } from './support/selfSignedCertificate';
 import { connect as connectTcp, createServer as createTcpServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Types } from 'mongoose';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { generate } from 'selfsigned';
 import { ConfigError } from '../src/config';
 import { startMqtt } from '../src/modules/mqtt/startMqtt';
 import { DataPointModel } from '../src/modules/points/model';
@@ -67,7 +64,7 @@ function expectNoConnack(error: Error & { code?: string | number }) {
 
 describe('MQTT over TLS (MQTT_TLS_CERT and MQTT_TLS_KEY set): mqtts:// and wss://', () => {
   let app: TestApp | undefined;
-  let dir: string;
+  let certificate: CertificateFiles | undefined;
   let cert: string;
   let tenant: Tenant;
   let sourceId: string;
@@ -75,33 +72,16 @@ describe('MQTT over TLS (MQTT_TLS_CERT and MQTT_TLS_KEY set): mqtts:// and wss:/
   const tlsApp = () => app!;
 
   beforeAll(async () => {
-    // A self-signed certificate for the names the tests connect to, its files in a temporary directory.
-    const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
-      keySize: 2048,
-      extensions: [
-        {
-          name: 'subjectAltName',
-          altNames: [
-            { type: 2, value: 'localhost' },
-            { type: 7, ip: '127.0.0.1' },
-          ],
-        },
-      ],
-    });
-    cert = pems.cert;
-    dir = mkdtempSync(path.join(tmpdir(), 'dakkio-mqtt-tls-'));
-    const certPath = path.join(dir, 'cert.pem');
-    const keyPath = path.join(dir, 'key.pem');
-    writeFileSync(certPath, pems.cert);
-    writeFileSync(keyPath, pems.private);
-    app = await startTestApp({ MQTT_PORT: '0', MQTT_WS_PORT: '0', MQTT_TLS_CERT: certPath, MQTT_TLS_KEY: keyPath });
+    certificate = await writeSelfSignedCertificate('dakkio-mqtt-tls');
+    cert = certificate.cert;
+    app = await startTestApp({ MQTT_PORT: '0', MQTT_WS_PORT: '0', MQTT_TLS_CERT: certificate.certPath, MQTT_TLS_KEY: certificate.keyPath });
     tenant = await createTenant(tlsApp());
     sourceId = await createDataSource(tlsApp(), tenant.adminKey, tenant.bucketId);
   });
   afterAll(async () => {
     await devices.closeAll();
     await app?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    certificate?.remove();
   });
 
   it('takes a QoS 1 publish over mqtts:// from a client trusting the certificate, acknowledged once stored', async () => {

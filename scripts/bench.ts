@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       uninstrumented.stop,
     );
     process.stdout.write(
-      `J single ingest with metrics and usage metering on vs off: ${round(j.on, 0)} req/s vs ${round(j.off, 0)} req/s, on/off ${round(j.ratio)} (goal ≥ 0.95)\n`,
+      `J single ingest with metrics and usage metering on vs off: ${round(j.on, 0)} req/s vs ${round(j.off, 0)} req/s, on/off ${round(j.ratio)}, the median of 6 rounds ranging ${round(j.spread[0])}-${round(j.spread[1])} (goal ≥ 0.95)\n`,
     );
     const l = await mqttVsHttpIngest(baseUrl, `mqtt://127.0.0.1:${server.match.groups!.mqtt}`, seed, seconds);
     process.stdout.write(

@@ -4,7 +4,8 @@ import { runLoad } from './load';
 /**
  * J: single-point ingest on two servers over the same database, one as configured by default
  * and one with METRICS_ENABLED=false and USAGE_METERING=false. They take turns in short
- * rounds, after a warm-up each, so drift on a busy machine hits both alike.
+ * rounds after a warm-up each, so drift on a busy machine hits both alike; the ratio is the
+ * median of the rounds' on/off ratios, which one disturbed round cannot swing.
  */
 export async function instrumentationCost(onUrl: string, offUrl: string, seed: Seed, seconds: number) {
   const body = pointBody(seed);
@@ -17,22 +18,25 @@ export async function instrumentationCost(onUrl: string, offUrl: string, seed: S
       headers: { 'x-api-key': seed.writeKey },
       body,
     });
-  await load(onUrl, 1);
-  await load(offUrl, 1);
-  const rounds = 4;
-  const roundSeconds = Math.max(2, Math.round(seconds / rounds));
-  let [onTotal, offTotal] = [0, 0];
+  await load(onUrl, 3);
+  await load(offUrl, 3);
+  const rounds = 6;
+  const roundSeconds = Math.max(2, Math.round(seconds / 4));
+  const on: number[] = [];
+  const off: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
     // Alternate which goes first, so neither always follows the other's database backlog.
     const order = round % 2 === 0 ? [onUrl, offUrl] : [offUrl, onUrl];
     for (const url of order) {
       const result = await load(url, roundSeconds);
       if (result.non2xx > 0 || result.errors > 0) throw new Error(`single ingest failed on ${url}: ${JSON.stringify(result)}`);
-      if (url === onUrl) onTotal += result.requestsPerSecond;
-      else offTotal += result.requestsPerSecond;
+      (url === onUrl ? on : off).push(result.requestsPerSecond);
     }
   }
-  return { on: onTotal / rounds, off: offTotal / rounds, ratio: onTotal / offTotal };
+  const ratios = on.map((value, i) => value / off[i]!).sort((a, b) => a - b);
+  const median = (ratios[rounds / 2 - 1]! + ratios[rounds / 2]!) / 2;
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  return { on: mean(on), off: mean(off), ratio: median, spread: [ratios[0]!, ratios[rounds - 1]!] as const };
 }
 
 async function timed(url: string, key: string, calls: number, check: (body: unknown) => void) {

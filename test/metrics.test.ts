@@ -226,6 +226,15 @@ describe('GET /metrics for alerting', () => {
   });
 });
 
+describe('GET /api/openapi.json for /metrics', () => {
+  const app = useTestApp();
+
+  it('documents the 401 of METRICS_TOKEN and the 404 of METRICS_ENABLED=false', async () => {
+    const res = await app().http.get('/api/openapi.json').expect(200);
+    expect(Object.keys(res.body.paths['/metrics'].get.responses)).toEqual(expect.arrayContaining(['200', '401', '404']));
+  });
+});
+
 describe('GET /metrics with METRICS_ENABLED=false', () => {
   const app = useTestApp({ METRICS_ENABLED: 'false' });
 

@@ -48,6 +48,7 @@ function errorStatusesOf(route: Route): number[] {
   if (route.access.kind === 'key' && route.access.bucket) statuses.add(404);
   if (route.request.params || route.request.query || route.request.body) statuses.add(400);
   if (route.request.body) add(413, 415);
+  for (const code of route.alsoThrows ?? []) statuses.add(httpErrorByCode[code].status);
   return [...statuses].sort();
 }
 

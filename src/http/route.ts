@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../shared/errors';
 import type { Store } from 'express-rate-limit';
 import type { z } from 'zod';
 import type { Config } from '../config';
@@ -130,6 +131,8 @@ export interface RouteSpec<
   dialect?: Dialect;
   /** Health checks for balancers and orchestrators are never rate-limited (api.md §8). */
   rateLimited?: false;
+  /** Domain errors the handler throws beyond what its access and request imply, for the OpenAPI document. */
+  alsoThrows?: readonly ErrorCode[];
   request?: { params?: P; query?: Q; body?: B; headers?: H; bodyFormat?: BodyFormat };
   response: { status: SuccessStatus; schema: R; description: string; mediaType?: ResponseMediaType; contentType?: string };
   handler: (ctx: RequestContext<A, Output<P>, Output<Q>, Output<B>, Output<H>>) => Promise<z.input<R>>;
@@ -144,6 +147,7 @@ export interface Route {
   access: Access;
   dialect?: Dialect;
   rateLimited?: false;
+  alsoThrows?: readonly ErrorCode[];
   request: { params?: AnySchema; query?: AnySchema; body?: AnySchema; headers?: AnySchema; bodyFormat?: BodyFormat };
   response: {
     status: SuccessStatus;

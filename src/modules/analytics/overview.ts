@@ -1,7 +1,7 @@
 import type { Config } from '../../config';
 import type { UsageMeter } from '../usage/usageMeter';
 import { organizationFigures } from './organizationFigures';
-import { OrganizationModel } from '../organizations/model';
+import { organizationName } from '../organizations/organizationName';
 
 /** The highest retention a bucket may have (buckets' schema). */
 const maxRetentionDays = 3650;
@@ -23,14 +23,14 @@ export async function organizationOverview(
   ports: { usage: UsageMeter; config: Pick<Config, 'API_CALLS_MONTHLY_LIMIT' | 'QUERY_MAX_TIME_MS'> },
 ) {
   const now = new Date();
-  const [organization, figures, apiCallsThisMonth] = await Promise.all([
-    OrganizationModel.findById(organizationId).select('name').lean(),
+  const [name, figures, apiCallsThisMonth] = await Promise.all([
+    organizationName(organizationId, ports.config.QUERY_MAX_TIME_MS),
     organizationFigures(organizationId, now, ports.config.QUERY_MAX_TIME_MS),
     ports.usage.apiCallsThisMonth(organizationId, now),
   ]);
   const limit = ports.config.API_CALLS_MONTHLY_LIMIT ?? null;
   return {
-    organization: { _id: organizationId, name: organization?.name ?? '' },
+    organization: { _id: organizationId, name },
     totals: figures.totals,
     usage: {
       apiCallsThisMonth,

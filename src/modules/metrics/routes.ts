@@ -17,6 +17,7 @@ export const metricsRoutes = [
     // checks and the handler asks for METRICS_TOKEN. Scrapes are never rate-limited, like probes.
     access: { kind: 'public' },
     rateLimited: false,
+    alsoThrows: ['UNAUTHORIZED', 'ROUTE_NOT_FOUND'],
     request: { headers: scrapeHeaders },
     response: {
       status: 200,

@@ -45,7 +45,8 @@ export async function writeIdempotently<D, T>(request: IdempotentWrite<D, T>): P
 
   // Records from before generations existed keep their original derivation.
   const base = claim.generation ? `${recordId.toHexString()}\n${claim.generation}` : recordId.toHexString();
-  const documents = request.documents.map((document, n) => ({ _id: objectIdFrom(`${base}\n${n}`), ...document }));
+  // The claim's ids replace any the documents came with, in place: _id keeps its position.
+  const documents = request.documents.map((document, n) => ({ ...document, _id: objectIdFrom(`${base}\n${n}`) }));
   const ids = documents.map((document) => document._id);
   try {
     const stored = claim.resuming ? await request.writer.storedAmong(ids) : new Set<string>();

@@ -1,19 +1,15 @@
-import { Types } from 'mongoose';
 import type { DataPointRecord } from '../points/model';
 import { deletePointsById } from '../points/pointStore';
-import type { NewPoint } from './buildPoints';
 
 /**
  * A request without an Idempotency-Key: all or nothing. When the write fails part-way, the
  * points that did land are taken back, since a retry would store them a second time.
  */
 export async function writeOnce<T>(
-  points: NewPoint[],
+  written: DataPointRecord[],
   commit: (points: DataPointRecord[]) => Promise<void>,
   respond: (written: DataPointRecord[]) => T,
 ): Promise<{ response: T; written: DataPointRecord[] }> {
-  // _id first, as MongoDB stores it: the server need not reorder each document.
-  const written = points.map((point) => ({ _id: new Types.ObjectId(), ...point }));
   try {
     await commit(written);
   } catch (error) {

@@ -60,7 +60,7 @@ function destinationOf(candidate: LineCandidate, found: MeasurementSource | unde
       return `field type conflict: input field "${field}" on measurement "${measurement}" is type ${written}, already exists as type ${declared.type}`;
     }
   }
-  const [issue] = checkValues(candidate.values, schema, []);
+  const [issue] = checkValues(candidate.values, schema, () => []);
   return issue ? `field "${issue.path[0]}": ${issue.message}` : found.source;
 }
 
@@ -104,6 +104,8 @@ export async function writeLineProtocol(write: LineProtocolWrite, ports: LinePro
         sources: destinations,
         pathOf: (index) => ['body', index],
         unknownSource: 'invalid',
+        // destinationOf checked each line's values against the source it is stored in.
+        valuesChecked: true,
         transport: 'line-protocol',
         onWriteSent: write.onWriteSent,
       },

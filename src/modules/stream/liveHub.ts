@@ -16,6 +16,8 @@ export interface LiveHub {
   /** Hands a bucket's committed points, in commit order, to its subscribers in this process. */
   dispatch: (bucketId: string, points: readonly LoggedPoint[]) => void;
   size: () => number;
+  /** Whether any subscriber in this process listens to the bucket. */
+  watches: (bucketId: string) => boolean;
   endAll: () => void;
 }
 
@@ -76,6 +78,7 @@ export function createLiveHub(batchMs: number): LiveHub {
       channel.timer = setTimeout(deliver, Math.max(0, wait), channel);
     },
     size: () => size,
+    watches: (bucketId) => channels.has(bucketId),
     endAll: () => {
       for (const channel of channels.values()) for (const subscriber of [...channel.subscribers]) subscriber.end();
     },

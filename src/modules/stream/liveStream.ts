@@ -95,9 +95,13 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
     start: async () => {
       const stamp = createCommitClock();
       unsubscribe = options.pointsCommitted.subscribe(({ bucketId, points }) => {
+        const watched = hub.watches(bucketId);
+        const logged = demand.logs(bucketId);
+        // Most points go to buckets nobody streams: they are not copied to be stamped.
+        if (!watched && !logged) return;
         const stamped = stamp(points);
-        hub.dispatch(bucketId, stamped);
-        if (demand.logs(bucketId)) writer.add(bucketId, stamped);
+        if (watched) hub.dispatch(bucketId, stamped);
+        if (logged) writer.add(bucketId, stamped);
       });
       demand.start();
       mode = (await changeStreamsAvailable()) ? 'change-stream' : 'polling';

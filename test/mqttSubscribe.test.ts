@@ -144,4 +144,17 @@ describe('MQTT SUBSCRIBE dakkio/sources/:id/points', () => {
       'the point after subscribing again',
     );
   });
+
+  it('leaves no live subscription behind for a client that leaves while its first subscription is being set up', async () => {
+    const bucketId = await createBucket(app(), tenant.adminKey);
+    const source = await createDataSource(app(), tenant.adminKey, bucketId);
+    const before = app().deps.liveStream.hub.size();
+    const leaving = await connectDevice(mqttUrl(app().mqtt!.port), tenant.adminKey);
+    // A new bucket's first subscription waits for every instance to feed it: the client leaves during that wait.
+    leaving.subscribe(pointsTopic(source), { qos: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await leaving.endAsync(true);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(app().deps.liveStream.hub.size()).toBe(before);
+  });
 });

@@ -116,6 +116,8 @@ export async function createMqttBroker(ports: BrokerPorts): Promise<MqttBroker> 
           if (topic.channel === 'points') {
             const send = (to: string, payload: string) => client.publish(livePacket(to, payload), () => undefined);
             await ports.live.add(client, bucket._id.toHexString(), topic.sourceId, send);
+            // The wait for every instance to feed the bucket can outlast the connection, whose close already cleaned up.
+            if (client.closed || client.conn.destroyed) ports.live.removeAll(client);
           }
           // Live points go out at QoS 0 whatever was asked (a live feed, never queued for an offline
           // session), though aedes 1.x repeats the requested QoS in the SUBACK.

@@ -1,25 +1,9 @@
-import { alertKit, quickAlertingEnv, pause } from './support/alertKit';
-import { createTenant, type Tenant } from './support/tenants';
-import { startTestApp, useTestApp, type TestApp } from './support/testApp';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhookReceiver';
+import { alertKit, pause, useAlertKit } from './support/alertKit';
+import { startTestApp, type TestApp } from './support/testApp';
 
 // Evaluation (api.md §9 "Evaluation"): which points make which events, seen end to end from
 // posted points to what a webhook receiver gets. Every rule has its own data source and path.
-const app = useTestApp(quickAlertingEnv);
-
-let receiver: WebhookReceiver;
-let tenant: Tenant;
-beforeAll(async () => {
-  receiver = await startWebhookReceiver();
-  tenant = await createTenant(app());
-});
-afterAll(() => receiver.close());
-
-const kit = alertKit(
-  app,
-  () => tenant,
-  () => receiver,
-);
+const { tenant, receiver, kit } = useAlertKit();
 const threshold30 = { threshold: 30, operator: '>' } as const;
 const secondsFrom = (start: Date, seconds: number) => new Date(start.getTime() + seconds * 1000);
 
@@ -107,7 +91,7 @@ describe('threshold rules', () => {
       { values: { temperature: 31 }, timestamp: start },
       { values: { temperature: 35 }, timestamp: secondsFrom(start, 1) },
     ]);
-    const received = await receiver.waitFor('/batch-order', 2);
+    const received = await receiver().waitFor('/batch-order', 2);
     const payloads = received.map((request) => kit.verify(request, rule.secret));
     const triggered = payloads.find((payload) => payload.type === 'alert.triggered');
     const resolved = payloads.find((payload) => payload.type === 'alert.resolved');
@@ -157,11 +141,7 @@ describe('late points through another instance', () => {
     other = await startTestApp(env);
   });
   afterAll(() => other.close());
-  const otherKit = alertKit(
-    () => other,
-    () => tenant,
-    () => receiver,
-  );
+  const otherKit = alertKit(() => other, tenant, receiver);
 
   it('do not flip a rule, though that instance never evaluated the newer point', async () => {
     const rule = await kit.createRule('/late-elsewhere', 'temperature > 30', { cooldownMinutes: 60 });
@@ -255,7 +235,9 @@ describe('no-data rules', () => {
     // the point; that one is fine, a second alert.resolved would not be.
     await kit.evaluated();
     await pause(300);
-    const types = receiver.received.filter((r) => r.path === rule.path).map((r) => kit.verify(r, rule.secret).type);
+    const types = receiver()
+      .received.filter((r) => r.path === rule.path)
+      .map((r) => kit.verify(r, rule.secret).type);
     expect(types.filter((type) => type === 'alert.resolved')).toHaveLength(1);
   });
 

@@ -1,11 +1,10 @@
 import { Types } from 'mongoose';
 import { DataPointModel } from '../src/modules/points/model';
-import { alertKit, eventually, quickAlertingEnv } from './support/alertKit';
+import { eventually, useAlertKit } from './support/alertKit';
 import { expectUnauthorized } from './support/assertions';
 import { type Family, parsePrometheusText, sumOf } from './support/prometheusText';
 import { createDataSource, createTenant, objectId, type Tenant } from './support/tenants';
 import { type TestApp, useTestApp } from './support/testApp';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhookReceiver';
 
 /**
  * GET /metrics (api.md §13): the Prometheus text format, request counts by route template,
@@ -198,19 +197,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
 });
 
 describe('GET /metrics for alerting', () => {
-  const app = useTestApp(quickAlertingEnv);
-  let receiver: WebhookReceiver;
-  let tenant: Tenant;
-  beforeAll(async () => {
-    receiver = await startWebhookReceiver();
-    tenant = await createTenant(app());
-  });
-  afterAll(() => receiver.close());
-  const kit = alertKit(
-    app,
-    () => tenant,
-    () => receiver,
-  );
+  const { app, kit } = useAlertKit();
 
   it('counts the alert transition a point causes and the webhook delivery it owes, and the backlog empties', async () => {
     const rule = await kit.createRule('/metrics', 'temperature > 30');

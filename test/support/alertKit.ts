@@ -1,8 +1,8 @@
 import { Webhook } from 'standardwebhooks';
 import packageJson from '../../package.json';
 import { createDataSource, createTenant, uniqueName, type Tenant } from './tenants';
-import type { TestApp } from './testApp';
-import type { ReceivedWebhook, WebhookReceiver } from './webhookReceiver';
+import { type TestApp, useTestApp } from './testApp';
+import { type ReceivedWebhook, startWebhookReceiver, type WebhookReceiver } from './webhookReceiver';
 
 /** Alerting at test speed, delivering to a receiver on 127.0.0.1: three attempts 0.2 s apart, sweeps every 0.1 s. */
 export const quickAlertingEnv = {
@@ -84,6 +84,24 @@ export async function testDeliveryUntil(app: TestApp, adminKey: string, rulePath
 }
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * For a test file or describe block: the app at alerting test speed, a webhook receiver on
+ * 127.0.0.1 and a fresh tenant, with the kit over them (getters, as they exist once beforeAll ran).
+ */
+export function useAlertKit() {
+  const app = useTestApp(quickAlertingEnv);
+  let receiver: WebhookReceiver | undefined;
+  let tenant: Tenant | undefined;
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    tenant = await createTenant(app());
+  });
+  afterAll(() => receiver?.close());
+  const tenantOf = () => tenant!;
+  const receiverOf = () => receiver!;
+  return { app, tenant: tenantOf, receiver: receiverOf, kit: alertKit(app, tenantOf, receiverOf) };
+}
 
 /** The rule, point and delivery operations of the alert tests, all through the real HTTP API. */
 export function alertKit(app: () => TestApp, tenant: () => Tenant, receiver: () => WebhookReceiver) {

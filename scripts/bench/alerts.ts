@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Seed } from './fixtures';
-import { runLoad } from './load';
+import { pointBody, type Seed } from './fixtures';
+import { singleIngestLoad } from './load';
 
 async function call(baseUrl: string, key: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${baseUrl}${path}`, {
@@ -52,9 +52,7 @@ export async function ingestWithRulesRatio(baseUrl: string, adminKey: string, se
   const ruleIds = await Promise.all(conditions.map((condition) => createRule(baseUrl, adminKey, seed, `${receiver.url}/f`, condition, 60)));
   const setRules = (status: 'active' | 'paused') =>
     Promise.all(ruleIds.map((id) => call(baseUrl, adminKey, 'PATCH', `/api/buckets/${seed.bucketId}/alerts/${id}`, { status })));
-  const body = JSON.stringify({ bucketId: seed.bucketId, dataSourceId: seed.sourceId, values: { temperature: 21.5, humidity: 40 } });
-  const load = () =>
-    runLoad({ url: `${baseUrl}/api/data`, method: 'POST', connections: 64, seconds, headers: { 'x-api-key': seed.writeKey }, body });
+  const load = () => singleIngestLoad(baseUrl, seed, seconds);
   const rounds = 3;
   let [withRules, without] = [0, 0];
   for (let round = 0; round < rounds; round += 1) {
@@ -62,7 +60,7 @@ export async function ingestWithRulesRatio(baseUrl: string, adminKey: string, se
     // Resuming starts a rule at ok: one point makes the first rule fire before the round, so
     // the round measures evaluation with a rule firing, not the transition into it.
     const fired = receiver.arrivals.length;
-    await call(baseUrl, seed.writeKey, 'POST', '/api/data', JSON.parse(body));
+    await call(baseUrl, seed.writeKey, 'POST', '/api/data', JSON.parse(pointBody(seed)));
     while (receiver.arrivals.length === fired) await new Promise((resolve) => setTimeout(resolve, 5));
     const on = await load();
     await setRules('paused');

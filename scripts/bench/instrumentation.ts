@@ -1,5 +1,5 @@
-import { pointBody, type Seed } from './fixtures';
-import { runLoad } from './load';
+import type { Seed } from './fixtures';
+import { singleIngestLoad } from './load';
 
 /**
  * J: single-point ingest on two servers over the same database, one as configured by default
@@ -8,16 +8,7 @@ import { runLoad } from './load';
  * median of the rounds' on/off ratios, which one disturbed round cannot swing.
  */
 export async function instrumentationCost(onUrl: string, offUrl: string, seed: Seed, seconds: number) {
-  const body = pointBody(seed);
-  const load = (baseUrl: string, roundSeconds: number) =>
-    runLoad({
-      url: `${baseUrl}/api/data`,
-      method: 'POST',
-      connections: 64,
-      seconds: roundSeconds,
-      headers: { 'x-api-key': seed.writeKey },
-      body,
-    });
+  const load = (baseUrl: string, roundSeconds: number) => singleIngestLoad(baseUrl, seed, roundSeconds);
   await load(onUrl, 3);
   await load(offUrl, 3);
   const rounds = 6;

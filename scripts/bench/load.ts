@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { pointBody, type Seed } from './fixtures';
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -35,3 +36,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     errors: result.errors + result.timeouts,
   };
 }
+
+/** The single-point ingest load of B, F, H, J and L: `POST /api/data` with the seed's write key, one point, 64 connections. */
+export const singleIngestLoad = (baseUrl: string, seed: Seed, seconds: number) =>
+  runLoad({
+    url: `${baseUrl}/api/data`,
+    method: 'POST',
+    connections: 64,
+    seconds,
+    headers: { 'x-api-key': seed.writeKey },
+    body: pointBody(seed),
+  });

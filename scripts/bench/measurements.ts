@@ -6,7 +6,7 @@ import { createLogger } from '../../src/logger';
 import { createKeyVerifier } from '../../src/modules/keys/verifyKey';
 import { DataPointModel } from '../../src/modules/points/model';
 import { batchBody, pointBody, pointDocuments, rawInsert, type Seed } from './fixtures';
-import { runLoad } from './load';
+import { runLoad, singleIngestLoad } from './load';
 
 /** Length of each load phase. */
 export const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -47,14 +47,7 @@ export async function singleIngestRatio(baseUrl: string, bareUrl: string, seed: 
   const roundSeconds = Math.max(2, Math.round(seconds / rounds));
   let [ingestTotal, bareTotal] = [0, 0];
   for (let round = 0; round < rounds; round += 1) {
-    const ingest = await runLoad({
-      url: `${baseUrl}/api/data`,
-      method: 'POST',
-      connections: 64,
-      seconds: roundSeconds,
-      headers: { 'x-api-key': seed.writeKey },
-      body,
-    });
+    const ingest = await singleIngestLoad(baseUrl, seed, roundSeconds);
     if (ingest.non2xx > 0 || ingest.errors > 0) throw new Error(`single ingest failed: ${JSON.stringify(ingest)}`);
     const bare = await runLoad({ url: bareUrl, method: 'POST', connections: 64, seconds: roundSeconds, body });
     ingestTotal += ingest.requestsPerSecond;

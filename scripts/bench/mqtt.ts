@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DataPointModel } from '../../src/modules/points/model';
-import { pointBody, type Seed } from './fixtures';
-import { runLoad } from './load';
+import type { Seed } from './fixtures';
+import { singleIngestLoad } from './load';
 
 const connections = 64;
 /** A publish still without PUBACK after this long counts as lost: the bench stops instead of hanging. */
@@ -93,16 +93,8 @@ function mqttPublisher(clients: MqttClient[], sourceId: string) {
  * the source are counted: every acknowledged publish must have been stored.
  */
 export async function mqttVsHttpIngest(baseUrl: string, mqttUrl: string, seed: Seed, seconds: number) {
-  const body = pointBody(seed);
   const http = async (roundSeconds: number) => {
-    const result = await runLoad({
-      url: `${baseUrl}/api/data`,
-      method: 'POST',
-      connections,
-      seconds: roundSeconds,
-      headers: { 'x-api-key': seed.writeKey },
-      body,
-    });
+    const result = await singleIngestLoad(baseUrl, seed, roundSeconds);
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`single ingest failed: ${JSON.stringify(result)}`);
     return result.requestsPerSecond;
   };

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { type Seed, pointBody } from './fixtures';
-import { runLoad } from './load';
+import { singleIngestLoad } from './load';
 
 interface OpenStream {
   /** Arrival time of each point event, by point id (only for the stream that parses). */
@@ -56,9 +56,7 @@ async function post(baseUrl: string, seed: Seed, body: string): Promise<{ id: st
  * runs in this process next to the load generator, on the same cores as the server.
  */
 export async function streamFanOut(baseUrl: string, seed: Seed, watched: Seed, seconds: number, streams = 500) {
-  const body = pointBody(seed);
-  const load = () =>
-    runLoad({ url: `${baseUrl}/api/data`, method: 'POST', connections: 64, seconds, headers: { 'x-api-key': seed.writeKey }, body });
+  const load = () => singleIngestLoad(baseUrl, seed, seconds);
   const rounds = 3;
   let [withStreams, without, delivered] = [0, 0, 0];
   for (let round = 0; round < rounds; round += 1) {

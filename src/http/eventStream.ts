@@ -47,8 +47,8 @@ export function openEventStream(res: Response, options: EventStreamOptions): Str
   let ended = false;
   let heartbeat: NodeJS.Timeout | undefined;
   // 'close' fires once: a client gone before the stream opened must not leave it waiting for it.
-  const gone = res.destroyed || res.closed || !res.socket || res.socket.destroyed;
-  const closed = gone ? Promise.resolve() : new Promise<void>((resolve) => res.on('close', resolve));
+  const left = () => res.destroyed || res.closed || !res.socket || res.socket.destroyed;
+  const closed = left() ? Promise.resolve() : new Promise<void>((resolve) => res.on('close', resolve));
   const stop = () => {
     ended = true;
     clearInterval(heartbeat);
@@ -112,5 +112,6 @@ export function openEventStream(res: Response, options: EventStreamOptions): Str
       res.end();
     },
     closed,
+    left,
   };
 }

@@ -19,6 +19,8 @@ export interface StreamSink {
   end: () => void;
   /** Settles when the stream ended, from either side. */
   closed: Promise<void>;
+  /** Whether the client had already left when asked. */
+  left: () => boolean;
 }
 
 export interface StreamRequest {
@@ -40,6 +42,8 @@ export interface StreamPorts {
  * and the live feed.
  */
 export async function streamBucket(request: StreamRequest, sink: StreamSink, ports: StreamPorts): Promise<void> {
+  // A client that left while its request was being authenticated takes no slot and declares no demand.
+  if (sink.left()) return;
   const releaseSlot = ports.live.slots.take(request.keyId);
   try {
     // Before anything is sent: from the moment the stream opens, every instance copies the bucket's points to the log.

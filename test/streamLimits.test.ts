@@ -159,3 +159,31 @@ describe('GET /api/buckets/:bucketId/stream limits', () => {
     expect(sentBeforeDrop).toBeLessThan(60_000);
   });
 });
+
+describe('GET /api/buckets/:bucketId/stream limits, with a slow key check', () => {
+  // Cost 12 makes the first check of a key take a few hundred ms, so requests pile up behind one compare.
+  const slowApp = useTestApp({ STREAM_MAX_PER_KEY: '2', BCRYPT_ROUNDS: '12' });
+
+  it('gives no slot to clients that left while their key was being checked', async () => {
+    const tenant = await createTenant(slowApp());
+    const reader = await createBucketKey(slowApp(), tenant.adminKey, tenant.bucketId, 'read');
+    const url = `http://127.0.0.1:${portOf(slowApp())}/api/buckets/${tenant.bucketId}/stream`;
+    const comparesBefore = slowApp().bcryptCompares();
+    const departed = [0, 1].map(() => {
+      const controller = new AbortController();
+      const request = fetch(url, { headers: { 'X-API-Key': reader.key }, signal: controller.signal }).catch(() => undefined);
+      setTimeout(() => controller.abort(), 5);
+      return request;
+    });
+    await Promise.all(departed);
+    // The departed requests still wait on the compare these streams join; they all resume together.
+    const streams = [0, 1].map(() =>
+      openStream(`http://127.0.0.1:${portOf(slowApp())}`, `/api/buckets/${tenant.bucketId}/stream`, reader.key),
+    );
+    clients.push(...streams);
+    await Promise.all(streams.map((stream) => stream.opened));
+    expect(slowApp().bcryptCompares() - comparesBefore).toBe(1);
+    expect(streams.map((stream) => stream.statuses)).toEqual([[200], [200]]);
+    expect(slowApp().deps.liveStream.slots.open()).toBe(2);
+  });
+});

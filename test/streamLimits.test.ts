@@ -13,6 +13,13 @@ afterEach(() => {
   for (const client of clients.splice(0)) client.close();
 });
 
+/** A stream request whose client gives up after `delayMs`; settles when the client has. */
+function abandonedRequest(url: string, key: string, delayMs: number): Promise<unknown> {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), delayMs);
+  return fetch(url, { headers: { 'X-API-Key': key }, signal: controller.signal }).catch(() => undefined);
+}
+
 async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -53,12 +60,7 @@ describe('GET /api/buckets/:bucketId/stream limits', () => {
   it('frees the slots of clients that leave before their stream opened', async () => {
     const tenant = await createTenant(app());
     const url = `${baseUrl()}/api/buckets/${tenant.bucketId}/stream`;
-    for (let delayMs = 0; delayMs < 12; delayMs += 1) {
-      const controller = new AbortController();
-      const request = fetch(url, { headers: { 'X-API-Key': tenant.readKey }, signal: controller.signal }).catch(() => undefined);
-      setTimeout(() => controller.abort(), delayMs);
-      await request;
-    }
+    for (let delayMs = 0; delayMs < 12; delayMs += 1) await abandonedRequest(url, tenant.readKey, delayMs);
     await waitUntil(() => app().deps.liveStream.slots.open() === 0, 'every slot free again');
     const streams = [openStream(baseUrl(), `/api/buckets/${tenant.bucketId}/stream`, tenant.readKey)];
     streams.push(openStream(baseUrl(), `/api/buckets/${tenant.bucketId}/stream`, tenant.readKey));
@@ -167,19 +169,12 @@ describe('GET /api/buckets/:bucketId/stream limits, with a slow key check', () =
   it('gives no slot to clients that left while their key was being checked', async () => {
     const tenant = await createTenant(slowApp());
     const reader = await createBucketKey(slowApp(), tenant.adminKey, tenant.bucketId, 'read');
-    const url = `http://127.0.0.1:${portOf(slowApp())}/api/buckets/${tenant.bucketId}/stream`;
+    const base = `http://127.0.0.1:${portOf(slowApp())}`;
+    const path = `/api/buckets/${tenant.bucketId}/stream`;
     const comparesBefore = slowApp().bcryptCompares();
-    const departed = [0, 1].map(() => {
-      const controller = new AbortController();
-      const request = fetch(url, { headers: { 'X-API-Key': reader.key }, signal: controller.signal }).catch(() => undefined);
-      setTimeout(() => controller.abort(), 5);
-      return request;
-    });
-    await Promise.all(departed);
+    await Promise.all([0, 1].map(() => abandonedRequest(`${base}${path}`, reader.key, 5)));
     // The departed requests still wait on the compare these streams join; they all resume together.
-    const streams = [0, 1].map(() =>
-      openStream(`http://127.0.0.1:${portOf(slowApp())}`, `/api/buckets/${tenant.bucketId}/stream`, reader.key),
-    );
+    const streams = [0, 1].map(() => openStream(base, path, reader.key));
     clients.push(...streams);
     await Promise.all(streams.map((stream) => stream.opened));
     expect(slowApp().bcryptCompares() - comparesBefore).toBe(1);
